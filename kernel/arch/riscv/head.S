@@ -1,0 +1,111 @@
+/*
+ * Kernel entry from OpenSBI (fw_dynamic): a0 = hart id, a1 = physical address
+ * of the device tree; S-mode, MMU off, running at the physical load address.
+ * Only the boot hart arrives at _start; the others are started later through
+ * SBI HSM at secondary_entry with a1 = their hart index.
+ *
+ * Both build a two-entry boot page table (the GiB holding the kernel, mapped
+ * both at its physical address and in the kernel's upper half), turn on Sv39,
+ * and jump to the upper half, where C code builds the real page table.
+ */
+#include "asm.h"
+
+    .section .text.boot, "ax"
+    .globl _start
+_start:
+    csrw sie, zero
+    csrw sscratch, zero
+    mv s0, a0
+    mv s1, a1
+
+    /* The page tables assume the link-time physical address: check it. */
+    lla t0, _start
+    li t1, KERNEL_PHYS_LOAD
+    bne t0, t1, wrong_load_address
+
+    call enable_boot_paging
+    lla t0, 1f
+    ld t0, 0(t0)
+    jr t0
+    .balign 8
+1:  .dword boot_high
+
+wrong_load_address:
+    lla s2, wrong_load_message
+2:  lbu a0, 0(s2)
+    beqz a0, 3f
+    li a7, 1            /* legacy SBI console putchar */
+    ecall
+    addi s2, s2, 1
+    j 2b
+3:  wfi
+    j 3b
+
+/* Fills boot_root_table for the GiB containing the kernel and switches satp to it. */
+enable_boot_paging:
+    lla t0, boot_root_table
+    lla t1, _start
+    srli t2, t1, 30             /* GiB number of the kernel's physical address */
+    slli t3, t2, 28             /* PTE: ppn = GiB << 18, shifted left by 10 */
+    ori t3, t3, 0xcf            /* V R W X A D */
+    slli t4, t2, 3
+    add t4, t0, t4
+    sd t3, 0(t4)                /* identity entry */
+    addi t5, t2, 256
+    slli t5, t5, 3
+    add t5, t0, t5
+    sd t3, 0(t5)                /* upper-half entry: KERNEL_BASE + physical */
+    srli t0, t0, 12
+    li t1, SATP_SV39
+    or t0, t0, t1
+    sfence.vma
+    csrw satp, t0
+    sfence.vma
+    ret
+
+    .globl secondary_entry
+secondary_entry:
+    csrw sie, zero
+    csrw sscratch, zero
+    mv s0, a0
+    mv s1, a1
+    call enable_boot_paging
+    lla t0, 1f
+    ld t0, 0(t0)
+    jr t0
+    .balign 8
+1:  .dword secondary_high
+
+    .section .rodata
+wrong_load_message:
+    .asciz "kernel: loaded at the wrong physical address (expected 0x80200000); not booting\r\n"
+
+    .text
+boot_high:
+    la sp, boot_stack
+    li t0, 1 << KERNEL_STACK_BITS
+    add sp, sp, t0
+    /* Clear .bss before any C code runs. */
+    la t0, bss_start
+    la t1, bss_end
+4:  bgeu t0, t1, 5f
+    sd zero, 0(t0)
+    addi t0, t0, 8
+    j 4b
+5:  mv a0, s0
+    mv a1, s1
+    call boot_main
+6:  wfi
+    j 6b
+
+secondary_high:
+    /* sp = top of this hart's kernel stack: kernel_stacks + (index + 1) * size */
+    la sp, kernel_stacks
+    addi t0, s1, 1
+    slli t0, t0, KERNEL_STACK_BITS
+    add sp, sp, t0
+    mv a0, s0
+    mv a1, s1
+    call secondary_main
+7:  wfi
+    j 7b

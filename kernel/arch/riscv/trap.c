@@ -1,0 +1,147 @@
+/*
+ * The trap path: entry.S saves the user registers and calls handle_trap,
+ * which takes the big lock, handles the interrupt, syscall or fault, and
+ * leaves through kernel_exit, which picks the next thread and returns to it.
+ */
+#include <kernel/irq.h>
+#include <kernel/kernel.h>
+#include <kernel/lock.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/vspace.h>
+#include <kernel/endpoint.h>
+#include "csr.h"
+#include "plic.h"
+#include "sbi.h"
+
+static word_t tick_interval;
+
+void timer_start(struct hart *h)
+{
+    tick_interval = platform.timebase_frequency / TICKS_PER_SECOND;
+    h->next_tick = csr_read(time) + tick_interval;
+    sbi_set_timer(h->next_tick);
+}
+
+static void handle_interrupt(struct hart *h, word_t code)
+{
+    switch (code) {
+    case IRQ_S_SOFT:
+        /* Another hart queued a thread for us or wants us to stop one (see sched.c). */
+        csr_clear(sip, SIP_SSIP);
+        h->reschedule = true;
+        break;
+    case IRQ_S_TIMER: {
+        word_t now = csr_read(time);
+        do
+            h->next_tick += tick_interval;
+        while (h->next_tick <= now);
+        sbi_set_timer(h->next_tick);
+        sched_tick(h);
+        break;
+    }
+    case IRQ_S_EXT:
+        if (h->plic_context < 0)
+            break;
+        for (unsigned irq; (irq = plic_claim(h->plic_context)) != 0;)
+            irq_handle(irq);
+        break;
+    }
+}
+
+static void handle_exception(struct tcb *t, word_t cause)
+{
+    word_t pc = t->ctx.regs[REG_PC], stval = csr_read(stval);
+    switch (cause) {
+    case EXC_INST_PAGE_FAULT:
+    case EXC_LOAD_PAGE_FAULT:
+    case EXC_STORE_PAGE_FAULT:
+    case EXC_INST_ACCESS:
+    case EXC_LOAD_ACCESS:
+    case EXC_STORE_ACCESS:
+        t->fault = SEL_FAULT_VM;
+        t->fault_msg[SEL_VM_FAULT_PC] = pc;
+        t->fault_msg[SEL_VM_FAULT_ADDR] = stval;
+        t->fault_msg[SEL_VM_FAULT_PREFETCH] = cause == EXC_INST_PAGE_FAULT || cause == EXC_INST_ACCESS;
+        t->fault_msg[SEL_VM_FAULT_FSR] = cause;
+        break;
+    default:
+        t->fault = SEL_FAULT_USER_EXCEPTION;
+        t->fault_msg[SEL_USER_EXCEPTION_PC] = pc;
+        t->fault_msg[SEL_USER_EXCEPTION_SP] = t->ctx.regs[REG_SP];
+        t->fault_msg[SEL_USER_EXCEPTION_CAUSE] = cause;
+        t->fault_msg[SEL_USER_EXCEPTION_VALUE] = stval;
+        break;
+    }
+    fault_deliver(t);
+}
+
+void handle_trap(struct user_context *ctx, word_t scause)
+{
+    struct hart *h = this_hart();
+    struct tcb *t = (struct tcb *)ctx;
+
+    kernel_lock(h);
+    if (scause & SCAUSE_INTERRUPT) {
+        handle_interrupt(h, scause & ~SCAUSE_INTERRUPT);
+    } else if (h->current == t) {
+        /* (If another hart stalled t while we waited for the lock, t restarts the instruction later.) */
+        if (scause == EXC_ECALL_U)
+            handle_syscall(t);
+        else
+            handle_exception(t, scause);
+    }
+    kernel_exit(h);
+}
+
+/* Waits with the lock released until an interrupt arrives, then handles it. */
+static void idle_wait(struct hart *h)
+{
+    if (h->satp != kernel_satp) {
+        csr_write(satp, kernel_satp);
+        h->satp = kernel_satp;
+    }
+    kernel_unlock();
+    word_t pending;
+    do {
+        wfi();
+        pending = csr_read(sip) & csr_read(sie);
+    } while (!pending);
+    kernel_lock(h);
+    pending = csr_read(sip) & csr_read(sie);
+    if (pending & SIP_SSIP)
+        handle_interrupt(h, IRQ_S_SOFT);
+    if (pending & BIT(IRQ_S_TIMER))
+        handle_interrupt(h, IRQ_S_TIMER);
+    if (pending & BIT(IRQ_S_EXT))
+        handle_interrupt(h, IRQ_S_EXT);
+}
+
+void kernel_exit(struct hart *h)
+{
+    for (;;) {
+        schedule(h);
+        struct tcb *next = h->current;
+        if (next) {
+            next->ctx.kernel_sp = h->kernel_stack_top;
+            next->ctx.hart = h;
+            word_t satp = vm_satp_for(&next->slots[TCB_VSPACE].cap);
+            if (satp != h->satp) {
+                csr_write(satp, satp);
+                h->satp = satp;
+            }
+            kernel_unlock();
+            restore_user(&next->ctx);
+        }
+        idle_wait(h);
+    }
+}
+
+/* A trap while in the kernel is a kernel bug: say where, and stop the machine. */
+NORETURN void kernel_trap(word_t scause, word_t sepc, word_t stval)
+{
+    printk("\nkernel: BUG: trap in the kernel on hart %u: scause 0x%lx sepc 0x%lx stval 0x%lx\n",
+           this_hart()->index, scause, sepc, stval);
+    machine_poweroff(100);
+}

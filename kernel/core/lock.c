@@ -1,0 +1,38 @@
+/*
+ * The big kernel lock.  A hart waiting for it also answers stall requests:
+ * the lock holder may need this hart to stop running a thread (to suspend
+ * or destroy it, or read its registers), and this hart cannot take the lock
+ * to find out, so it checks while it spins.
+ */
+#include <kernel/lock.h>
+#include <kernel/vspace.h>
+#include "../arch/riscv/csr.h"
+
+static int big_lock;
+
+static void answer_stall(struct hart *h)
+{
+    struct tcb *t = __atomic_load_n(&h->stall_request, __ATOMIC_ACQUIRE);
+    if (!t)
+        return;
+    if (h->current == t) {
+        /* Its registers are saved (we trapped in); leave its address space too. */
+        h->current = NULL;
+        if (h->satp != kernel_satp) {
+            csr_write(satp, kernel_satp);
+            h->satp = kernel_satp;
+        }
+    }
+    __atomic_store_n(&h->stall_request, NULL, __ATOMIC_RELEASE);
+}
+
+void kernel_lock(struct hart *h)
+{
+    while (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE)) {
+        do {
+            answer_stall(h);
+        } while (__atomic_load_n(&big_lock, __ATOMIC_RELAXED));
+    }
+}
+
+void kernel_unlock(void) { __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE); }

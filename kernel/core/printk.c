@@ -1,0 +1,155 @@
+/*
+ * Kernel console.  Early output goes through SBI; once the kernel page
+ * table maps the UART that the device tree names as stdout, output goes to
+ * it directly (polling, no interrupts).
+ */
+#include <kernel/printk.h>
+#include <kernel/config.h>
+#include "../arch/riscv/sbi.h"
+
+static volatile uint8_t *uart;
+static unsigned uart_shift;
+static unsigned uart_width;
+
+#define UART_THR 0
+#define UART_LSR 5
+#define UART_LSR_THRE 0x20
+
+void console_init_uart(word_t base, unsigned reg_shift, unsigned reg_width)
+{
+    uart = base ? (volatile uint8_t *)(base + KERNEL_BASE) : NULL;
+    uart_shift = reg_shift;
+    uart_width = reg_width;
+}
+
+static uint32_t uart_read(unsigned reg)
+{
+    volatile uint8_t *p = uart + (reg << uart_shift);
+    return uart_width == 4 ? *(volatile uint32_t *)p : *p;
+}
+
+static void uart_write(unsigned reg, uint32_t v)
+{
+    volatile uint8_t *p = uart + (reg << uart_shift);
+    if (uart_width == 4)
+        *(volatile uint32_t *)p = v;
+    else
+        *p = (uint8_t)v;
+}
+
+void console_putchar(char c)
+{
+    if (c == '\n')
+        console_putchar('\r');
+    if (!uart) {
+        sbi_console_putchar(c);
+        return;
+    }
+    while (!(uart_read(UART_LSR) & UART_LSR_THRE))
+        ;
+    uart_write(UART_THR, (uint8_t)c);
+}
+
+static void put_string(const char *s, int width, bool left)
+{
+    int len = 0;
+    while (s[len])
+        len++;
+    if (!left)
+        for (; width > len; width--)
+            console_putchar(' ');
+    while (*s)
+        console_putchar(*s++);
+    for (; width > len; width--)
+        console_putchar(' ');
+}
+
+static void put_number(unsigned long long v, unsigned base, bool negative, int width, char pad)
+{
+    char buf[24];
+    int n = 0;
+    do {
+        unsigned d = v % base;
+        buf[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        v /= base;
+    } while (v);
+    if (negative)
+        buf[n++] = '-';
+    for (int w = n; w < width; w++)
+        console_putchar(pad);
+    while (n)
+        console_putchar(buf[--n]);
+}
+
+void vprintk(const char *fmt, va_list ap)
+{
+    for (; *fmt; fmt++) {
+        if (*fmt != '%') {
+            console_putchar(*fmt);
+            continue;
+        }
+        fmt++;
+        bool left = false;
+        char pad = ' ';
+        int width = 0, longs = 0;
+        if (*fmt == '-') {
+            left = true;
+            fmt++;
+        }
+        if (*fmt == '0') {
+            pad = '0';
+            fmt++;
+        }
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (*fmt++ - '0');
+        while (*fmt == 'l') {
+            longs++;
+            fmt++;
+        }
+        if (*fmt == 'z') {
+            longs = 1;
+            fmt++;
+        }
+        switch (*fmt) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            put_string(s ? s : "(null)", width, left);
+            break;
+        }
+        case 'c':
+            console_putchar((char)va_arg(ap, int));
+            break;
+        case 'd': {
+            long long v = longs ? va_arg(ap, long long) : va_arg(ap, int);
+            put_number(v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, v < 0, width, pad);
+            break;
+        }
+        case 'u':
+            put_number(longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned), 10, false, width, pad);
+            break;
+        case 'x':
+            put_number(longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned), 16, false, width, pad);
+            break;
+        case 'p':
+            console_putchar('0');
+            console_putchar('x');
+            put_number((word_t)va_arg(ap, void *), 16, false, width, pad);
+            break;
+        case '%':
+            console_putchar('%');
+            break;
+        default:
+            console_putchar('%');
+            console_putchar(*fmt);
+            break;
+        }
+    }
+}
+
+void printk(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintk(fmt, ap);
+    va_end(ap);
+}

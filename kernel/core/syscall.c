@@ -1,0 +1,243 @@
+/*
+ * System calls.  Send, NBSend and Call invoke the cap a0 names: an endpoint
+ * or notification (IPC), or a kernel object (decoded in kernel/object/).
+ * Recv and NBRecv wait on an endpoint or notification; Reply answers the
+ * last Call received; Yield, and the debug calls.
+ */
+#include <kernel/cnode.h>
+#include <kernel/endpoint.h>
+#include <kernel/invocation.h>
+#include <kernel/irq.h>
+#include <kernel/kernel.h>
+#include <kernel/notification.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/string.h>
+#include <kernel/untyped.h>
+#include <kernel/vspace.h>
+
+static void set_reply_tag(struct tcb *t, word_t label, word_t length)
+{
+    t->ctx.regs[REG_A0] = 0;
+    t->ctx.regs[REG_A1] = sel_msginfo_new(label, 0, 0, length).words[0];
+}
+
+/* A Send or Recv on a cap that is not there (or lacks the right) is a fault, as in seL4. */
+static void cap_fault(struct tcb *t, word_t cptr, bool in_recv, word_t failure)
+{
+    t->ctx.regs[REG_PC] -= 4;   /* a reply from the fault handler retries the syscall */
+    t->fault = SEL_FAULT_CAP;
+    t->fault_msg[SEL_CAP_FAULT_PC] = t->ctx.regs[REG_PC];
+    t->fault_msg[SEL_CAP_FAULT_ADDR] = cptr;
+    t->fault_msg[SEL_CAP_FAULT_IN_RECV] = in_recv;
+    t->fault_msg[SEL_CAP_FAULT_LOOKUP] = failure;
+    fault_deliver(t);
+}
+
+static word_t decode_object_invocation(struct invocation *inv)
+{
+    switch (inv->slot->cap.type) {
+    case SEL_CAP_TYPE_UNTYPED:
+        return decode_untyped_invocation(inv);
+    case SEL_CAP_TYPE_CNODE:
+        return decode_cnode_invocation(inv);
+    case SEL_CAP_TYPE_TCB:
+        return decode_tcb_invocation(inv);
+    case SEL_CAP_TYPE_FRAME:
+        return decode_frame_invocation(inv);
+    case SEL_CAP_TYPE_PAGE_TABLE:
+        return decode_page_table_invocation(inv);
+    case SEL_CAP_TYPE_ASID_CONTROL:
+        return decode_asid_control_invocation(inv);
+    case SEL_CAP_TYPE_ASID_POOL:
+        return decode_asid_pool_invocation(inv);
+    case SEL_CAP_TYPE_IRQ_CONTROL:
+        return decode_irq_control_invocation(inv);
+    case SEL_CAP_TYPE_IRQ_HANDLER:
+        return decode_irq_handler_invocation(inv);
+    default:
+        return inv_error_cap(inv, 0);
+    }
+}
+
+static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
+{
+    word_t cptr = t->ctx.regs[REG_A0];
+    sel_msginfo_t info = { { t->ctx.regs[REG_A1] } };
+    struct lookup l = lookup_cap(t, cptr);
+
+    if (!l.slot || cap_is_null(&l.slot->cap)) {
+        if (is_call) {
+            /* Friendlier than seL4's cap fault: the caller learns what went wrong. */
+            t->ctx.regs[REG_A2] = 0;
+            t->ctx.regs[REG_A3] = l.slot ? SEL_LOOKUP_MISSING_CAPABILITY : l.failure;
+            set_reply_tag(t, SEL_FAILED_LOOKUP, 2);
+        } else if (blocking) {
+            cap_fault(t, cptr, false, l.slot ? SEL_LOOKUP_MISSING_CAPABILITY : l.failure);
+        }
+        return;
+    }
+
+    struct cap *cap = &l.slot->cap;
+    switch (cap->type) {
+    case SEL_CAP_TYPE_ENDPOINT:
+        if (!(cap->rights & SEL_CAN_WRITE))
+            break;
+        endpoint_send(endpoint_of(cap), t, cap->data, cap->rights & SEL_CAN_GRANT,
+                      cap->rights & SEL_CAN_GRANT_REPLY, blocking, is_call);
+        return;
+    case SEL_CAP_TYPE_NOTIFICATION:
+        if (!(cap->rights & SEL_CAN_WRITE))
+            break;
+        notification_signal(notification_of(cap), cap->data);
+        if (is_call)
+            set_reply_tag(t, SEL_NO_ERROR, 0);
+        return;
+    default: {
+        struct invocation inv = { 0 };
+        inv.thread = t;
+        inv.buffer = tcb_ipc_buffer(t);
+        inv.slot = l.slot;
+        inv.label = sel_msginfo_label(info);
+        inv.length = sel_msginfo_length(info);
+        if (inv.length > SEL_MSG_MAX_LENGTH)
+            inv.length = SEL_MSG_MAX_LENGTH;
+        if (!inv.buffer && inv.length > SEL_FAST_MESSAGE_REGISTERS)
+            inv.length = SEL_FAST_MESSAGE_REGISTERS;
+        word_t err = SEL_NO_ERROR;
+        unsigned extra = (unsigned)sel_msginfo_extra_caps(info);
+        for (unsigned i = 0; i < extra && inv.buffer; i++) {
+            struct lookup e = lookup_cap(t, inv.buffer[IPCBUF_CAPS(i)]);
+            if (!e.slot) {
+                err = inv_error_lookup(&inv, true, e.failure);
+                break;
+            }
+            inv.extra[inv.extra_count++] = e.slot;
+        }
+        if (err == SEL_NO_ERROR)
+            err = decode_object_invocation(&inv);
+        /* The invoker may have suspended or destroyed itself: then nobody waits for the answer. */
+        if (is_call && t->state == THREAD_RUNNING)
+            set_reply_tag(t, err, inv.reply_length);
+        return;
+    }
+    }
+
+    /* An endpoint or notification cap without the Write right. */
+    if (is_call) {
+        t->ctx.regs[REG_A2] = 0;
+        set_reply_tag(t, SEL_INVALID_CAPABILITY, 1);
+    } else if (blocking) {
+        cap_fault(t, cptr, false, SEL_LOOKUP_MISSING_CAPABILITY);
+    }
+}
+
+static void handle_recv(struct tcb *t, bool blocking)
+{
+    word_t cptr = t->ctx.regs[REG_A0];
+    struct lookup l = lookup_cap(t, cptr);
+    if (!l.slot) {
+        cap_fault(t, cptr, true, l.failure);
+        return;
+    }
+    struct cap *cap = &l.slot->cap;
+    switch (cap->type) {
+    case SEL_CAP_TYPE_ENDPOINT:
+        if (!(cap->rights & SEL_CAN_READ))
+            break;
+        if (notification_deliver_bound(t))
+            return;
+        endpoint_receive(endpoint_of(cap), t, blocking);
+        return;
+    case SEL_CAP_TYPE_NOTIFICATION: {
+        struct notification *n = notification_of(cap);
+        if (!(cap->rights & SEL_CAN_READ) || (n->bound_tcb && n->bound_tcb != t))
+            break;
+        notification_wait(n, t, blocking);
+        return;
+    }
+    default:
+        break;
+    }
+    cap_fault(t, cptr, true, SEL_LOOKUP_MISSING_CAPABILITY);
+}
+
+static void debug_name_thread(struct tcb *t)
+{
+    struct lookup l = lookup_cap(t, t->ctx.regs[REG_A0]);
+    word_t *buffer = tcb_ipc_buffer(t);
+    if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB || !buffer)
+        return;
+    struct tcb *target = tcb_of(&l.slot->cap);
+    const char *name = (const char *)&buffer[IPCBUF_MSG(0)];
+    size_t i = 0;
+    for (; i + 1 < sizeof(target->name) && name[i]; i++)
+        target->name[i] = name[i];
+    target->name[i] = 0;
+}
+
+static void unknown_syscall(struct tcb *t)
+{
+    t->fault = SEL_FAULT_UNKNOWN_SYSCALL;
+    fault_deliver(t);
+}
+
+void handle_syscall(struct tcb *t)
+{
+    long sysno = (long)t->ctx.regs[REG_A7];
+
+    if (sysno >= 0 || sysno < SEL_SYS_MIN) {
+        unknown_syscall(t);
+        return;
+    }
+    t->ctx.regs[REG_PC] += 4;   /* resume after the ecall */
+
+    switch (sysno) {
+    case SEL_SYS_CALL:
+        handle_invocation(t, true, true);
+        break;
+    case SEL_SYS_SEND:
+        handle_invocation(t, false, true);
+        break;
+    case SEL_SYS_NB_SEND:
+        handle_invocation(t, false, false);
+        break;
+    case SEL_SYS_RECV:
+        handle_recv(t, true);
+        break;
+    case SEL_SYS_NB_RECV:
+        handle_recv(t, false);
+        break;
+    case SEL_SYS_REPLY:
+        endpoint_reply(t);
+        break;
+    case SEL_SYS_REPLY_RECV:
+        endpoint_reply(t);
+        handle_recv(t, true);
+        break;
+    case SEL_SYS_YIELD:
+        this_hart()->rotate_current = true;
+        break;
+    case SEL_SYS_DEBUG_PUT_CHAR:
+        console_putchar((char)t->ctx.regs[REG_A0]);
+        break;
+    case SEL_SYS_DEBUG_HALT:
+        printk("kernel: thread '%s' halted the machine with status %ld\n", t->name,
+               (long)t->ctx.regs[REG_A0]);
+        machine_poweroff((int)t->ctx.regs[REG_A0]);
+    case SEL_SYS_DEBUG_CAP_IDENTIFY: {
+        struct lookup l = lookup_cap(t, t->ctx.regs[REG_A0]);
+        t->ctx.regs[REG_A0] = l.slot ? l.slot->cap.type : SEL_CAP_TYPE_NULL;
+        break;
+    }
+    case SEL_SYS_DEBUG_NAME_THREAD:
+        debug_name_thread(t);
+        break;
+    case SEL_SYS_NULL:
+        break;
+    default:
+        t->ctx.regs[REG_PC] -= 4;
+        unknown_syscall(t);
+        break;
+    }
+}

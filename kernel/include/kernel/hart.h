@@ -1,0 +1,39 @@
+/* Per-hart kernel state: the scheduler's queues and the current thread. */
+#ifndef KERNEL_HART_H
+#define KERNEL_HART_H
+
+#include <kernel/config.h>
+#include <kernel/prio_bitmap.h>
+#include <kernel/tcb.h>
+#include <sel/abi.h>
+
+struct hart {
+    struct tcb *current;            /* NULL while the hart idles */
+    /* Another hart asks this one to stop running a thread (see sched.c). */
+    struct tcb *stall_request;
+    bool reschedule;                /* a thread of higher priority may be ready */
+    bool rotate_current;            /* current yields or used up its slice: to the back */
+    bool online;
+    unsigned index;
+    word_t hartid;
+    word_t kernel_stack_top;
+    word_t satp;                    /* what satp holds now */
+    word_t next_tick;
+    int plic_context;               /* S-mode PLIC context, -1 if none */
+    struct prio_bitmap ready_bitmap;
+    struct tcb *ready_head[SEL_NUM_PRIORITIES];
+    struct tcb *ready_tail[SEL_NUM_PRIORITIES];
+};
+
+extern struct hart harts[MAX_HARTS];
+extern unsigned num_harts;
+
+/* The kernel keeps this hart's struct in tp. */
+static inline struct hart *this_hart(void)
+{
+    struct hart *h;
+    __asm__("mv %0, tp" : "=r"(h));
+    return h;
+}
+
+#endif

@@ -1,0 +1,18 @@
+/* IRQControl and IRQHandler: PLIC lines delivered to user space as notifications. */
+#ifndef KERNEL_IRQ_H
+#define KERNEL_IRQ_H
+
+#include <kernel/cap.h>
+
+extern unsigned num_irqs;   /* PLIC sources are 1..num_irqs-1 */
+
+/* Handles a PLIC line that fired: signals its notification (or masks it if it has none). */
+void irq_handle(unsigned irq);
+/* The last handler cap for irq is gone. */
+void irq_handler_destroy(unsigned irq);
+
+struct invocation;
+word_t decode_irq_control_invocation(struct invocation *inv);
+word_t decode_irq_handler_invocation(struct invocation *inv);
+
+#endif

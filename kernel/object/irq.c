@@ -1,0 +1,119 @@
+/*
+ * Interrupts.  IRQControl issues one IRQHandler cap per PLIC line; the
+ * handler names a notification to signal.  The kernel claims the line at
+ * the PLIC, signals, and leaves the line in service (so it cannot fire
+ * again) until user space Acks it.  All lines are routed to the boot hart.
+ */
+#include <kernel/cdt.h>
+#include <kernel/cnode.h>
+#include <kernel/hart.h>
+#include <kernel/invocation.h>
+#include <kernel/irq.h>
+#include <kernel/notification.h>
+#include "../arch/riscv/plic.h"
+
+unsigned num_irqs;
+extern unsigned boot_hart_index;
+
+static bool irq_issued[MAX_IRQS];
+static bool irq_in_service[MAX_IRQS];
+/* The notification cap each line signals (a child of the cap given to SetNotification). */
+static struct cte irq_notification[MAX_IRQS];
+
+static int irq_context(void) { return harts[boot_hart_index].plic_context; }
+
+static void irq_set_enabled(unsigned irq, bool on)
+{
+    plic_set_priority(irq, on ? 1 : 0);
+    plic_enable(irq_context(), irq, on);
+}
+
+static void irq_complete(unsigned irq)
+{
+    if (irq_in_service[irq]) {
+        irq_in_service[irq] = false;
+        plic_complete(irq_context(), irq);
+    }
+}
+
+void irq_handle(unsigned irq)
+{
+    if (irq >= num_irqs) {
+        plic_complete(irq_context(), irq);
+        return;
+    }
+    irq_in_service[irq] = true;
+    struct cap *ntfn = &irq_notification[irq].cap;
+    if (ntfn->type == SEL_CAP_TYPE_NOTIFICATION) {
+        notification_signal(notification_of(ntfn), ntfn->data);
+    } else {
+        /* Nobody listens: mask it until a notification is set. */
+        irq_set_enabled(irq, false);
+        irq_complete(irq);
+    }
+}
+
+void irq_handler_destroy(unsigned irq)
+{
+    irq_set_enabled(irq, false);
+    irq_complete(irq);
+    cap_delete(&irq_notification[irq]);
+    irq_issued[irq] = false;
+}
+
+/* Get(irq, index, depth), extra cap 0: the destination root CNode. */
+word_t decode_irq_control_invocation(struct invocation *inv)
+{
+    if (inv->label != SEL_IRQ_CONTROL_GET)
+        return SEL_ILLEGAL_OPERATION;
+    if (inv->length < 3 || inv->extra_count < 1)
+        return SEL_TRUNCATED_MESSAGE;
+    word_t irq = inv_arg(inv, 0), depth = inv_arg(inv, 2);
+    if (irq < 1 || irq >= num_irqs)
+        return inv_error_range(inv, 1, num_irqs - 1);
+    if (irq_issued[irq])
+        return SEL_REVOKE_FIRST;
+    if (depth < 1 || depth > SEL_WORD_BITS)
+        return inv_error_range(inv, 1, SEL_WORD_BITS);
+    struct lookup l = lookup_slot(inv_extra_cap(inv, 0), inv_arg(inv, 1), (unsigned)depth);
+    if (!l.slot)
+        return inv_error_lookup(inv, false, l.failure);
+    if (!cap_is_null(&l.slot->cap))
+        return SEL_DELETE_FIRST;
+
+    struct cap cap = cap_make(SEL_CAP_TYPE_IRQ_HANDLER, 0, irq, SEL_ALL_RIGHTS);
+    cap_insert(l.slot, &cap, inv->slot);
+    irq_issued[irq] = true;
+    return SEL_NO_ERROR;
+}
+
+word_t decode_irq_handler_invocation(struct invocation *inv)
+{
+    unsigned irq = (unsigned)inv->slot->cap.data;
+    switch (inv->label) {
+    case SEL_IRQ_HANDLER_ACK:
+        irq_complete(irq);
+        return SEL_NO_ERROR;
+    case SEL_IRQ_HANDLER_SET_NOTIFICATION: {
+        if (inv->extra_count < 1)
+            return SEL_TRUNCATED_MESSAGE;
+        struct cte *ntfn = inv->extra[0];
+        if (ntfn->cap.type != SEL_CAP_TYPE_NOTIFICATION || !(ntfn->cap.rights & SEL_CAN_WRITE))
+            return inv_error_cap(inv, 1);
+        struct cap copy;
+        word_t err = cap_derive(ntfn, &copy);
+        if (err)
+            return err;
+        cap_delete(&irq_notification[irq]);
+        cap_insert(&irq_notification[irq], &copy, ntfn);
+        irq_set_enabled(irq, true);
+        return SEL_NO_ERROR;
+    }
+    case SEL_IRQ_HANDLER_CLEAR:
+        irq_set_enabled(irq, false);
+        cap_delete(&irq_notification[irq]);
+        return SEL_NO_ERROR;
+    default:
+        return SEL_ILLEGAL_OPERATION;
+    }
+}

@@ -1,0 +1,181 @@
+/*
+ * The kernel's system-call interface: syscall numbers, invocation labels,
+ * object types and sizes, capability types, fault messages, the register
+ * layout.  Shared by the kernel and user space.
+ *
+ * Calling convention (ecall):
+ *   a7  syscall number (SEL_SYS_*)
+ *   a0  capability pointer in; badge out
+ *   a1  message tag in and out (sel_msginfo_t)
+ *   a2..a5  message registers 0..3 in and out; the rest are in the IPC buffer
+ * Every other register is preserved.
+ */
+#ifndef SEL_ABI_H
+#define SEL_ABI_H
+
+#include <sel/types.h>
+
+/* System calls, numbered as in seL4 where seL4 has them. */
+enum sel_syscall {
+    SEL_SYS_CALL = -1,
+    SEL_SYS_REPLY_RECV = -2,
+    SEL_SYS_SEND = -3,
+    SEL_SYS_NB_SEND = -4,
+    SEL_SYS_RECV = -5,
+    SEL_SYS_REPLY = -6,
+    SEL_SYS_YIELD = -7,
+    SEL_SYS_NB_RECV = -8,
+    SEL_SYS_DEBUG_PUT_CHAR = -9,
+    SEL_SYS_DEBUG_HALT = -11,          /* power off with an exit status */
+    SEL_SYS_DEBUG_CAP_IDENTIFY = -12,  /* a0 = cptr in, cap type out */
+    SEL_SYS_DEBUG_NAME_THREAD = -14,   /* a0 = TCB cptr, name in the IPC buffer */
+    SEL_SYS_NULL = -15,                /* does nothing: the cost of entering and leaving the kernel */
+    SEL_SYS_MIN = -15,
+};
+
+/* Invocation labels: the label of a Call on a kernel object capability. */
+enum sel_invocation {
+    SEL_INVALID_INVOCATION = 0,
+
+    SEL_UNTYPED_RETYPE,
+
+    SEL_TCB_READ_REGISTERS,
+    SEL_TCB_WRITE_REGISTERS,
+    SEL_TCB_CONFIGURE,
+    SEL_TCB_SET_PRIORITY,
+    SEL_TCB_SET_MC_PRIORITY,
+    SEL_TCB_SET_SCHED_PARAMS,
+    SEL_TCB_SET_IPC_BUFFER,
+    SEL_TCB_SET_SPACE,
+    SEL_TCB_SUSPEND,
+    SEL_TCB_RESUME,
+    SEL_TCB_BIND_NOTIFICATION,
+    SEL_TCB_UNBIND_NOTIFICATION,
+    SEL_TCB_SET_AFFINITY,
+
+    SEL_CNODE_REVOKE,
+    SEL_CNODE_DELETE,
+    SEL_CNODE_CANCEL_BADGED_SENDS,
+    SEL_CNODE_COPY,
+    SEL_CNODE_MINT,
+    SEL_CNODE_MOVE,
+    SEL_CNODE_MUTATE,
+    SEL_CNODE_ROTATE,
+
+    SEL_IRQ_CONTROL_GET,
+    SEL_IRQ_HANDLER_ACK,
+    SEL_IRQ_HANDLER_SET_NOTIFICATION,
+    SEL_IRQ_HANDLER_CLEAR,
+
+    SEL_PAGE_TABLE_MAP,
+    SEL_PAGE_TABLE_UNMAP,
+    SEL_FRAME_MAP,
+    SEL_FRAME_UNMAP,
+    SEL_FRAME_GET_ADDRESS,
+    SEL_ASID_CONTROL_MAKE_POOL,
+    SEL_ASID_POOL_ASSIGN,
+
+    SEL_NUM_INVOCATIONS
+};
+
+/* Object types for Untyped Retype. */
+typedef enum sel_object_type {
+    SEL_UNTYPED_OBJECT = 0,
+    SEL_TCB_OBJECT,
+    SEL_ENDPOINT_OBJECT,
+    SEL_NOTIFICATION_OBJECT,
+    SEL_CNODE_OBJECT,
+    SEL_PAGE_TABLE_OBJECT,
+    SEL_FRAME_4K_OBJECT,
+    SEL_FRAME_2M_OBJECT,
+    SEL_NUM_OBJECT_TYPES
+} sel_object_type_t;
+
+/* Object sizes (log2 bytes). */
+#define SEL_TCB_BITS            10
+#define SEL_ENDPOINT_BITS       5
+#define SEL_NOTIFICATION_BITS   6
+#define SEL_SLOT_BITS           6   /* one CNode slot */
+#define SEL_PAGE_TABLE_BITS     12
+#define SEL_PAGE_BITS           12
+#define SEL_LARGE_PAGE_BITS     21
+#define SEL_HUGE_PAGE_BITS      30
+#define SEL_ASID_POOL_BITS      12
+#define SEL_MIN_UNTYPED_BITS    4
+#define SEL_MAX_UNTYPED_BITS    38
+#define SEL_MIN_CNODE_RADIX     1
+#define SEL_MAX_CNODE_RADIX     26
+#define SEL_RETYPE_MAX_OBJECTS  256
+#define SEL_IPC_BUFFER_BITS     10  /* the IPC buffer is 1 KiB and 1 KiB aligned */
+#define SEL_ASID_POOL_ENTRIES   512
+#define SEL_NUM_ASID_POOLS      128
+#define SEL_NUM_PRIORITIES      256
+#define SEL_MAX_PRIORITY        255
+#define SEL_USER_TOP            0x4000000000ull /* user addresses lie below 2^38 */
+
+/* Capability types, as reported by sel_debug_cap_identify(). */
+enum sel_cap_type {
+    SEL_CAP_TYPE_NULL = 0,
+    SEL_CAP_TYPE_UNTYPED,
+    SEL_CAP_TYPE_ENDPOINT,
+    SEL_CAP_TYPE_NOTIFICATION,
+    SEL_CAP_TYPE_CNODE,
+    SEL_CAP_TYPE_TCB,
+    SEL_CAP_TYPE_FRAME,
+    SEL_CAP_TYPE_PAGE_TABLE,
+    SEL_CAP_TYPE_ASID_CONTROL,
+    SEL_CAP_TYPE_ASID_POOL,
+    SEL_CAP_TYPE_IRQ_CONTROL,
+    SEL_CAP_TYPE_IRQ_HANDLER,
+    SEL_NUM_CAP_TYPES
+};
+
+/* Mapping attributes for Frame Map and PageTable Map. */
+#define SEL_VM_DEFAULT          0
+#define SEL_VM_EXECUTE_NEVER    (1u << 0)
+
+/*
+ * Faults arrive at a thread's fault endpoint as a message from the faulting
+ * thread, whose label is the fault type.  A reply with label 0 restarts the
+ * thread; any other label leaves it inactive.
+ */
+enum sel_fault_type {
+    SEL_FAULT_NULL = 0,
+    SEL_FAULT_CAP = 1,             /* Send/Recv on a capability that is not there */
+    SEL_FAULT_UNKNOWN_SYSCALL = 2, /* ecall with an unknown number in a7 */
+    SEL_FAULT_USER_EXCEPTION = 3,  /* illegal instruction, misaligned access, breakpoint */
+    SEL_FAULT_VM = 4,              /* page fault or access fault */
+};
+
+/* VM fault message: pc, faulting address, 1 if an instruction fetch, scause. */
+enum { SEL_VM_FAULT_PC, SEL_VM_FAULT_ADDR, SEL_VM_FAULT_PREFETCH, SEL_VM_FAULT_FSR, SEL_VM_FAULT_LENGTH };
+/* User exception message: pc, sp, scause, stval.  A reply of length >= 2 sets pc and sp. */
+enum { SEL_USER_EXCEPTION_PC, SEL_USER_EXCEPTION_SP, SEL_USER_EXCEPTION_CAUSE,
+       SEL_USER_EXCEPTION_VALUE, SEL_USER_EXCEPTION_LENGTH };
+/*
+ * Unknown syscall message: pc (of the ecall), sp, ra, a0..a7, syscall number.
+ * A reply of length n sets the first n of pc, sp, ra, a0..a7.
+ */
+enum { SEL_UNKNOWN_SYSCALL_PC, SEL_UNKNOWN_SYSCALL_SP, SEL_UNKNOWN_SYSCALL_RA,
+       SEL_UNKNOWN_SYSCALL_A0, SEL_UNKNOWN_SYSCALL_A7 = SEL_UNKNOWN_SYSCALL_A0 + 7,
+       SEL_UNKNOWN_SYSCALL_NUMBER, SEL_UNKNOWN_SYSCALL_LENGTH };
+/* Cap fault message: pc, the capability pointer, 1 if in the receive phase, lookup failure kind. */
+enum { SEL_CAP_FAULT_PC, SEL_CAP_FAULT_ADDR, SEL_CAP_FAULT_IN_RECV, SEL_CAP_FAULT_LOOKUP,
+       SEL_CAP_FAULT_LENGTH };
+
+/*
+ * A thread's registers as ReadRegisters / WriteRegisters see them: the pc,
+ * then x1..x31 in register-number order.
+ */
+typedef struct sel_user_context {
+    sel_word_t pc;
+    sel_word_t ra, sp, gp, tp;
+    sel_word_t t0, t1, t2;
+    sel_word_t s0, s1;
+    sel_word_t a0, a1, a2, a3, a4, a5, a6, a7;
+    sel_word_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+    sel_word_t t3, t4, t5, t6;
+} sel_user_context_t;
+#define SEL_USER_CONTEXT_WORDS 32
+
+#endif

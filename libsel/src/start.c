@@ -1,0 +1,44 @@
+/* C start-up of a root task: TLS, the IPC buffer, constructors, main, exit. */
+#include <picolibc.h>
+#include <picotls.h>
+#include <sel/sel.h>
+#include <stdlib.h>
+
+__thread sel_ipc_buffer_t *__sel_ipc_buffer;
+static const sel_bootinfo_t *bootinfo;
+
+extern int main(void);
+extern char __tls_base[];
+void __libc_init_array(void);
+void __sel_start(const sel_bootinfo_t *bi);
+
+const sel_bootinfo_t *sel_get_bootinfo(void) { return bootinfo; }
+
+void __sel_start(const sel_bootinfo_t *bi)
+{
+    /* The first thread's TLS block is the template itself (.tdata, .tbss in place). */
+    _set_tls(__tls_base);
+    bootinfo = bi;
+    __sel_ipc_buffer = (sel_ipc_buffer_t *)bi->ipc_buffer;
+    __libc_init_array();
+    exit(main());
+}
+
+/* exit() ends here: the root task's status becomes QEMU's exit status. */
+void _exit(int status)
+{
+    sel_debug_halt(status);
+}
+
+size_t sel_tls_size(void) { return (_tls_size() + 15) & ~(size_t)15; }
+
+void *sel_tls_create(void *area, sel_ipc_buffer_t *ipc_buffer)
+{
+    _init_tls(area);
+    /* Local-exec TLS: a variable sits at the same offset from tp in every thread. */
+    char *tp;
+    __asm__("mv %0, tp" : "=r"(tp));
+    size_t offset = (size_t)((char *)&__sel_ipc_buffer - tp);
+    *(sel_ipc_buffer_t **)((char *)area + offset) = ipc_buffer;
+    return area;
+}

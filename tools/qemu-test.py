@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Runs a test image in QEMU and collects its results.
+
+The image prints one line per test case, "PASS <name>" or "FAIL <name>: <why>",
+and "ALL TESTS DONE" at the end, then powers off.  Everything QEMU prints is
+shown and saved to the log.  The results file gets one "PASS name" or
+"FAIL name" line per case, plus a failure for the run itself if QEMU timed
+out, exited with an error, or the image never said it was done.
+"""
+import argparse
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+
+RESULT = re.compile(r"^(PASS|FAIL) (\S+)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--quiet", action="store_true", help="show only results and failures")
+    ap.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    command = args.command[1:] if args.command and args.command[0] == "--" else args.command
+
+    results, done, problem = [], False, None
+    start = time.monotonic()
+    with open(args.log, "w") as log:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        buf = b""
+        while True:
+            left = args.timeout - (time.monotonic() - start)
+            if left <= 0:
+                problem = f"timed out after {args.timeout:.0f} s"
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            if not sel.select(timeout=min(left, 1.0)):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                log.write(line + "\n")
+                m = RESULT.match(line)
+                if m:
+                    results.append((m.group(1), m.group(2)))
+                if "ALL TESTS DONE" in line:
+                    done = True
+                if not args.quiet or m or "FAIL" in line or "kernel:" in line:
+                    print(line, flush=True)
+        status = proc.wait()
+        if buf:
+            log.write(buf.decode("utf-8", "replace"))
+    if problem is None and status != 0:
+        problem = f"QEMU exited with status {status}"
+    if problem is None and not done:
+        problem = "the image stopped before saying ALL TESTS DONE"
+
+    with open(args.results, "w") as out:
+        for verdict, name in results:
+            out.write(f"{verdict} {args.name}.{name}\n")
+        if problem:
+            out.write(f"FAIL {args.name}.run: {problem}\n")
+            print(f"{args.name}: {problem} (log: {args.log})", file=sys.stderr)
+    elapsed = time.monotonic() - start
+    passed = sum(1 for v, _ in results if v == "PASS")
+    print(f"{args.name}: {passed} of {len(results)} cases passed in {elapsed:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
