@@ -79,7 +79,8 @@ $(eval $(call program,bench,tools/bench))
 
 $(BUILD)/images/%.archive: $(BUILD)/%.elf tools/mkarchive.py
 	@mkdir -p $(dir $@)
-	$(PYTHON) tools/mkarchive.py $@ $*=$<
+	$(CROSS)strip -o $(BUILD)/images/$*.stripped $<
+	$(PYTHON) tools/mkarchive.py $@ $*=$(BUILD)/images/$*.stripped
 
 $(BUILD)/images/%.elf: $(KERNEL_OBJS) $(BUILD)/images/%.archive kernel/arch/riscv/kernel.ld kernel/arch/riscv/archive.S
 	$(CC) $(KERNEL_CFLAGS) -c -o $(BUILD)/images/$*.archive.o kernel/arch/riscv/archive.S \
@@ -98,8 +99,8 @@ run: deps $(BUILD)/images/loader.bin
 
 test: deps
 	@rm -rf $(BUILD)/results
-	@$(MAKE) --no-print-directory test-host test-kernel; \
-	 $(PYTHON) tools/test-summary.py $(BUILD)/results
+	@$(MAKE) -k --no-print-directory test-host test-kernel; \
+	 $(PYTHON) tools/test-summary.py $(BUILD)/results host kernel
 
 # ---- tests -------------------------------------------------------------------------
 

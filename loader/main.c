@@ -9,7 +9,7 @@
 #include <sel/thread.h>
 #include <stdio.h>
 
-static sel_cptr_t endpoint, notification;
+static sel_cptr_t endpoint, notification, server_signal;
 
 /* Doubles every number it is sent, then signals once it has served three calls. */
 static void server(void *arg)
@@ -20,7 +20,7 @@ static void server(void *arg)
     for (int served = 1;; served++) {
         sel_word_t reply = 2 * x;
         if (served == 3)
-            sel_signal(notification);
+            sel_signal(server_signal);
         info = sel_reply_recv_mrs(endpoint, sel_msginfo_new(0, 0, 0, 1), &badge, &reply, NULL, NULL, NULL);
         x = reply;
         (void)info;
@@ -45,8 +45,13 @@ int main(void)
     sel_alloc_init(&alloc, bi);
     endpoint = sel_alloc_object(&alloc, SEL_ENDPOINT_OBJECT, 0);
     notification = sel_alloc_object(&alloc, SEL_NOTIFICATION_OBJECT, 0);
+    /* The server signals through a badged copy, so we can tell who signalled. */
+    server_signal = sel_alloc_slot(&alloc);
+    sel_error_t err = sel_cnode_mint(SEL_CAP_INIT_CNODE, server_signal, 64, SEL_CAP_INIT_CNODE, notification, 64,
+                                     SEL_CAN_WRITE, 0x5e);
     sel_thread_t thread;
-    sel_error_t err = sel_thread_create(&alloc, &thread, true, 100, 0, server, NULL);
+    if (!err)
+        err = sel_thread_create(&alloc, &thread, true, 100, 0, server, NULL);
     if (err || !endpoint || !notification) {
         printf("root task: cannot start the server: %s\n", sel_error_name(err));
         return 1;
@@ -61,7 +66,7 @@ int main(void)
                (unsigned long)(x * 10), (unsigned long)v);
     }
     sel_word_t bits = sel_wait(notification);
-    printf("root task: the server signalled (badge bits 0x%lx)\n", (unsigned long)bits);
+    printf("root task: the server signalled through its badged cap (badge 0x%lx)\n", (unsigned long)bits);
     printf("root task: done, powering off\n");
     return 0;
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Runs the benchmark image in QEMU (under -icount shift=0, so instruction
+counts are exact), prints a table beside seL4's figures measured in the same
+QEMU with the same flags, and merges the metrics into a JSON file.
+
+The image prints "BENCH <metric> <value>" lines and "BENCH DONE".
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+# seL4 (sel4bench, release, qemu-riscv-virt, QEMU 7.2 -icount shift=0): ../shared/REFERENCE.md
+SEL4 = {
+    "ipc_roundtrip_instructions": 708,
+    "signal_wakeup_instructions": 739,
+}
+LABELS = {
+    "null_syscall_instructions": "null syscall, round trip",
+    "ipc_roundtrip_instructions": "Call + ReplyRecv round trip, 2 address spaces, 1 hart",
+    "signal_wakeup_instructions": "Signal -> higher-priority waiter wakes (other address space)",
+}
+LINE = re.compile(r"^BENCH (\w+) (\d+)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=args.timeout)
+        output = proc.stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired as e:
+        output = (e.stdout or b"").decode("utf-8", "replace")
+        print(f"bench: QEMU did not finish within {args.timeout:.0f} s", file=sys.stderr)
+    elapsed = time.monotonic() - start
+    with open(args.log, "w") as f:
+        f.write(output)
+
+    metrics = {}
+    for line in output.splitlines():
+        m = LINE.match(line.strip())
+        if m:
+            metrics[m.group(1)] = int(m.group(2))
+    if "BENCH DONE" not in output or not metrics:
+        print(output[-3000:])
+        sys.exit(f"bench: the benchmark did not complete (log: {args.log})")
+
+    print(f"{'benchmark':64} {'instructions':>12} {'seL4':>6} {'ratio':>6}")
+    for key, value in metrics.items():
+        ref = SEL4.get(key)
+        ratio = f"{value / ref:.2f}" if ref else ""
+        print(f"{LABELS.get(key, key):64} {value:>12} {ref if ref else '':>6} {ratio:>6}")
+    print(f"(exact retired-instruction counts under -icount shift=0; medians; QEMU ran {elapsed:.1f} s)")
+
+    existing = {}
+    if os.path.exists(args.json):
+        try:
+            with open(args.json) as f:
+                existing = json.load(f)
+        except (OSError, ValueError):
+            existing = {}
+    existing.update(metrics)
+    with open(args.json, "w") as f:
+        json.dump(existing, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
