@@ -24,8 +24,13 @@ static int irq_context(void) { return harts[boot_hart_index].plic_context; }
 
 static void irq_set_enabled(unsigned irq, bool on)
 {
-    plic_set_priority(irq, on ? 1 : 0);
+    /*
+     * The priority last: QEMU's PLIC re-evaluates its output on a priority
+     * write but not on an enable write, so a line already pending would
+     * otherwise wait for its device's next change.
+     */
     plic_enable(irq_context(), irq, on);
+    plic_set_priority(irq, on ? 1 : 0);
 }
 
 static void irq_complete(unsigned irq)
