@@ -462,6 +462,7 @@ NORETURN void boot_main(word_t hartid, paddr_t dtb_pa)
 
     struct tcb *root = create_root_task();
 
+    /* Start the other harts and wait (a second at most) until they are up, so the root task finds them all. */
     for (unsigned i = 0; i < num_harts; i++) {
         if (i == boot_hart_index)
             continue;
@@ -469,6 +470,15 @@ NORETURN void boot_main(word_t hartid, paddr_t dtb_pa)
         if (err)
             printk("kernel: hart %lu did not start (SBI error %ld)\n", harts[i].hartid, err);
     }
+    kernel_unlock();
+    word_t deadline = csr_read(time) + platform.timebase_frequency;
+    for (unsigned i = 0; i < num_harts; i++)
+        while (!__atomic_load_n(&harts[i].online, __ATOMIC_ACQUIRE) && csr_read(time) < deadline)
+            ;
+    kernel_lock(h);
+    for (unsigned i = 0; i < num_harts; i++)
+        if (!harts[i].online)
+            printk("kernel: hart %lu is not online; threads cannot be moved there\n", harts[i].hartid);
 
     thread_make_runnable(root);
     kernel_exit(h);

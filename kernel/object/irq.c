@@ -16,11 +16,26 @@ unsigned num_irqs;
 extern unsigned boot_hart_index;
 
 static bool irq_issued[MAX_IRQS];
+static bool irq_enabled[MAX_IRQS];
+/* Claimed at the PLIC and not yet completed: the line cannot fire again. */
 static bool irq_in_service[MAX_IRQS];
 /* The notification cap each line signals (a child of the cap given to SetNotification). */
 static struct cte irq_notification[MAX_IRQS];
 
 static int irq_context(void) { return harts[boot_hart_index].plic_context; }
+
+/*
+ * The PLIC ignores a completion for a source that is not enabled, so a line
+ * is completed only while enabled; one still in service when it is
+ * disabled is completed when it is enabled again.
+ */
+static void irq_complete(unsigned irq)
+{
+    if (irq_in_service[irq] && irq_enabled[irq]) {
+        irq_in_service[irq] = false;
+        plic_complete(irq_context(), irq);
+    }
+}
 
 static void irq_set_enabled(unsigned irq, bool on)
 {
@@ -29,16 +44,10 @@ static void irq_set_enabled(unsigned irq, bool on)
      * write but not on an enable write, so a line already pending would
      * otherwise wait for its device's next change.
      */
+    irq_enabled[irq] = on;
     plic_enable(irq_context(), irq, on);
     plic_set_priority(irq, on ? 1 : 0);
-}
-
-static void irq_complete(unsigned irq)
-{
-    if (irq_in_service[irq]) {
-        irq_in_service[irq] = false;
-        plic_complete(irq_context(), irq);
-    }
+    irq_complete(irq);
 }
 
 void irq_handle(unsigned irq)
@@ -52,16 +61,15 @@ void irq_handle(unsigned irq)
     if (ntfn->type == SEL_CAP_TYPE_NOTIFICATION) {
         notification_signal(notification_of(ntfn), ntfn->data);
     } else {
-        /* Nobody listens: mask it until a notification is set. */
+        /* Nobody listens: mask it, still in service, until a notification is set. */
         irq_set_enabled(irq, false);
-        irq_complete(irq);
     }
 }
 
 void irq_handler_destroy(unsigned irq)
 {
-    irq_set_enabled(irq, false);
     irq_complete(irq);
+    irq_set_enabled(irq, false);
     cap_delete(&irq_notification[irq]);
     irq_issued[irq] = false;
 }

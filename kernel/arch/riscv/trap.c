@@ -128,6 +128,8 @@ void kernel_exit(struct hart *h)
             next->ctx.hart = h;
             word_t satp = vm_satp_for(&next->slots[TCB_VSPACE].cap);
             if (satp != h->satp) {
+                word_t asid = (satp >> 44) & 0xffff;
+                h->asid_used[asid / 64] |= BIT(asid % 64);
                 csr_write(satp, satp);
                 h->satp = satp;
             }

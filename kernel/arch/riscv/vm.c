@@ -99,22 +99,28 @@ struct walk vm_walk(pte_t *root, vaddr_t va, int target_level)
     return (struct walk){ &table[pt_index(va, target_level)], target_level, false };
 }
 
-static word_t other_harts_mask(void)
-{
-    word_t mask = 0;
-    struct hart *self = this_hart();
-    for (unsigned i = 0; i < num_harts; i++)
-        if (&harts[i] != self && harts[i].online && harts[i].hartid < 64)
-            mask |= BIT(harts[i].hartid);
-    return mask;
-}
-
+/*
+ * A remote fence costs about a millisecond of M-mode work on the other
+ * hart, so only harts that have run asid since they last flushed it get one.
+ */
 void vm_flush_asid(word_t asid)
 {
+    struct hart *self = this_hart();
+    word_t mask = 0;
     sfence_vma_asid(asid);
-    word_t others = other_harts_mask();
-    if (others)
-        sbi_remote_sfence_vma_asid(others, asid);
+    self->asid_used[asid / 64] &= ~BIT(asid % 64);
+    if (((self->satp >> 44) & 0xffff) == asid)
+        self->asid_used[asid / 64] |= BIT(asid % 64);
+    for (unsigned i = 0; i < num_harts; i++) {
+        struct hart *h = &harts[i];
+        if (h == self || !h->online || h->hartid >= 64 || !(h->asid_used[asid / 64] & BIT(asid % 64)))
+            continue;
+        mask |= BIT(h->hartid);
+        if (((h->satp >> 44) & 0xffff) != asid)
+            h->asid_used[asid / 64] &= ~BIT(asid % 64);
+    }
+    if (mask)
+        sbi_remote_sfence_vma_asid(mask, asid);
 }
 
 void vm_leave_vspace(pte_t *root)

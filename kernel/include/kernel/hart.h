@@ -20,6 +20,8 @@ struct hart {
     word_t satp;                    /* what satp holds now */
     word_t next_tick;
     int plic_context;               /* S-mode PLIC context, -1 if none */
+    /* ASIDs this hart has run since its TLB last forgot them: who needs a remote fence. */
+    word_t asid_used[BIT(16) / 64];
     struct prio_bitmap ready_bitmap;
     struct tcb *ready_head[SEL_NUM_PRIORITIES];
     struct tcb *ready_tail[SEL_NUM_PRIORITIES];

@@ -6,7 +6,9 @@
 
 /*
  * Maps the frame at vaddr in vspace with rights (SEL_CAN_READ, SEL_CAN_WRITE,
- * reduced to the cap's) and attributes (SEL_VM_EXECUTE_NEVER).
+ * reduced to the cap's) and attributes (SEL_VM_EXECUTE_NEVER).  RISC-V has
+ * no write-only pages: Write without Read maps execute-only, and with
+ * SEL_VM_EXECUTE_NEVER as well it is SEL_INVALID_ARGUMENT.
  * SEL_FAILED_LOOKUP if a page table is missing, SEL_DELETE_FIRST if the
  * address is already mapped, SEL_ALIGNMENT_ERROR if vaddr is not aligned to
  * the frame size, SEL_INVALID_CAPABILITY if the cap is mapped elsewhere.
