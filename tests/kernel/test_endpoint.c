@@ -853,6 +853,19 @@ TEST(ep_send_on_empty_slot_raises_cap_fault)
     CHECK_EQ(s.step, 0);
 }
 
+TEST(ep_send_without_write_right_raises_cap_fault)
+{
+    reset();
+    sel_cptr_t fault_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_cptr_t ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    s.slot = mint(env, ep, SEL_CAN_READ | SEL_CAN_GRANT, 0);
+    sel_thread_t t;
+    start_with_fault_ep(env, &t, HIGHER, fault_ep, send_to_slot);
+    check_cap_fault(fault_ep, s.slot, 0, SEL_LOOKUP_MISSING_CAPABILITY);
+    CHECK_EQ(s.step, 0);
+    CHECK_EQ(sel_nb_recv(ep, NULL).words[0], 0);    /* nothing was sent */
+}
+
 static void nb_send_to_slot(void *arg)
 {
     sel_nb_send(s.slot, sel_msginfo_new(0x21, 0, 0, 0));

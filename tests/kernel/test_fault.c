@@ -79,6 +79,7 @@ __asm__(".pushsection .text.fault_test, \"ax\", @progbits\n"
 
 static struct {
     sel_word_t addr;            /* what the faulting thread touches */
+    sel_cptr_t done;            /* a notification it signals when it has finished */
     volatile int step;
     sel_word_t result;
     sel_word_t sp;
@@ -279,6 +280,42 @@ TEST(fault_handler_fixes_vm_fault_in_other_address_space)
     sel_word_t here = UNMAPPED + 0x6000;
     CHECK_OK(sel_alloc_map_frame(env->alloc, copy, SEL_CAP_INIT_VSPACE, here, SEL_READ_WRITE, SEL_VM_EXECUTE_NEVER));
     CHECK_EQ(*(volatile sel_word_t *)(uintptr_t)(here + 8), 0x1234);
+}
+
+/* As store_and_load_back, then signals the notification s.done. */
+static void store_load_and_report(void *arg)
+{
+    store_and_load_back(arg);
+    sel_signal(s.done);
+}
+
+/* The thread faults on hart 1, the handler here maps the page, and it completes there. */
+TEST(fault_on_other_hart_is_handled_here)
+{
+    reset();
+    if (env->bi->num_harts < 2)
+        return;
+    s.addr = UNMAPPED + 0x7010;
+    s.done = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_cptr_t fault_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_thread_t t;
+    CHECK_OK(sel_thread_create(env->alloc, &t, false, HIGHER, fault_ep, store_load_and_report, NULL));
+    /* The kernel starts the other harts while the root task already runs: give hart 1 time to come up. */
+    sel_word_t deadline = test_rdtime() + 2 * env->bi->timebase_frequency;
+    sel_error_t err;
+    while ((err = sel_tcb_set_affinity(t.tcb, 1)) == SEL_INVALID_ARGUMENT && test_rdtime() < deadline)
+        ;
+    CHECK_OK(err);
+    CHECK_OK(sel_thread_start(&t));
+    check_vm_fault(fault_ep, 0, fault_test_store_insn, s.addr, 0, CAUSE_STORE_PAGE_FAULT);
+
+    sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
+    CHECK_OK(sel_alloc_map_frame(env->alloc, frame, SEL_CAP_INIT_VSPACE, s.addr & ~0xfffull, SEL_READ_WRITE,
+                                 SEL_VM_EXECUTE_NEVER));
+    sel_reply(sel_msginfo_new(0, 0, 0, 0));
+    sel_wait(s.done);
+    CHECK_EQ(s.step, 1);
+    CHECK_EQ(s.result, 0x1234);
 }
 
 TEST(fault_reply_with_nonzero_label_leaves_thread_inactive)
