@@ -534,7 +534,7 @@ static void send_empty_message(void *arg)
 static void two_blocked_senders(struct test_env *env, sel_cptr_t ep, sel_cptr_t b[2], sel_thread_t t[2])
 {
     for (unsigned i = 0; i < 2; i++) {
-        b[i] = mint(env, ep, SEL_CAN_WRITE, i + 1);
+        b[i] = mint(env, ep, SEL_ALL_RIGHTS, i + 1);   /* seL4 cancels only through a cap with all rights */
         test_thread_start(env, &t[i], TEST_PRIORITY + 1, false, send_empty_message, (void *)b[i]);
     }
 }
