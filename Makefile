@@ -90,7 +90,8 @@ $(BUILD)/images/%.elf: $(KERNEL_OBJS) $(BUILD)/images/%.archive kernel/arch/risc
 $(BUILD)/images/%.bin: $(BUILD)/images/%.elf
 	$(OBJCOPY) -O binary $< $@
 
-.PRECIOUS: $(BUILD)/%.elf $(BUILD)/images/%.elf $(BUILD)/images/%.archive
+# Keep every intermediate file (object files of pattern-built programs included).
+.SECONDARY:
 
 # ---- the two commands ------------------------------------------------------------
 

@@ -145,6 +145,8 @@ static void handle_recv(struct tcb *t, bool blocking)
     case SEL_CAP_TYPE_ENDPOINT:
         if (!(cap->rights & SEL_CAN_READ))
             break;
+        /* As in seL4, receiving drops a reply this thread still owes (its caller stays blocked). */
+        reply_unlink(t);
         if (notification_deliver_bound(t))
             return;
         endpoint_receive(endpoint_of(cap), t, blocking);

@@ -218,7 +218,8 @@ word_t decode_cnode_invocation(struct invocation *inv)
         cap_delete(target);
         return SEL_NO_ERROR;
     case SEL_CNODE_CANCEL_BADGED_SENDS:
-        if (target->cap.type != SEL_CAP_TYPE_ENDPOINT)
+        /* As in seL4, only a cap with every right may cancel other senders. */
+        if (target->cap.type != SEL_CAP_TYPE_ENDPOINT || (target->cap.rights & SEL_ALL_RIGHTS) != SEL_ALL_RIGHTS)
             return SEL_ILLEGAL_OPERATION;
         if (target->cap.data)
             endpoint_cancel_badged_sends(endpoint_of(&target->cap), target->cap.data);

@@ -13,7 +13,10 @@ sel_error_t sel_cnode_revoke(sel_cptr_t root, sel_word_t index, sel_word_t depth
 /* Deletes the capability in the slot (destroying the object if it was the last cap to it). */
 sel_error_t sel_cnode_delete(sel_cptr_t root, sel_word_t index, sel_word_t depth);
 
-/* Makes every thread blocked sending with the badge of the endpoint cap in the slot restart. */
+/*
+ * Makes every thread blocked sending with the badge of the endpoint cap in
+ * the slot restart; the cap must have all rights (SEL_ILLEGAL_OPERATION otherwise).
+ */
 sel_error_t sel_cnode_cancel_badged_sends(sel_cptr_t root, sel_word_t index, sel_word_t depth);
 
 /* Copies the source cap to the empty destination slot with rights reduced to rights. */
@@ -34,7 +37,10 @@ sel_error_t sel_cnode_mint(sel_cptr_t dest_root, sel_word_t dest_index, sel_word
 sel_error_t sel_cnode_move(sel_cptr_t dest_root, sel_word_t dest_index, sel_word_t dest_depth,
                            sel_cptr_t src_root, sel_word_t src_index, sel_word_t src_depth);
 
-/* Moves the source cap to the empty destination slot, setting its badge or guard. */
+/*
+ * Moves the source cap to the empty destination slot, setting its badge (if
+ * it had none) or guard.  seL4's Mutate cannot badge endpoints; this one can.
+ */
 sel_error_t sel_cnode_mutate(sel_cptr_t dest_root, sel_word_t dest_index, sel_word_t dest_depth,
                              sel_cptr_t src_root, sel_word_t src_index, sel_word_t src_depth,
                              sel_word_t badge);

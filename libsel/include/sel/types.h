@@ -25,7 +25,7 @@ typedef enum sel_error {
     SEL_ILLEGAL_OPERATION = 3,   /* the object cannot do that in its current state */
     SEL_RANGE_ERROR = 4,         /* MR0: smallest allowed value, MR1: largest allowed value */
     SEL_ALIGNMENT_ERROR = 5,     /* an address or size is not aligned as required */
-    SEL_FAILED_LOOKUP = 6,       /* MR0: 1 if a source slot failed, 0 for a destination; MR1: lookup failure kind */
+    SEL_FAILED_LOOKUP = 6,       /* MR0: 1 for a source slot or an extra cap, 0 for a destination; MR1: lookup failure kind */
     SEL_TRUNCATED_MESSAGE = 7,   /* fewer message words or extra caps than the invocation needs */
     SEL_DELETE_FIRST = 8,        /* the destination slot or mapping is occupied */
     SEL_REVOKE_FIRST = 9,        /* the object has children that must be revoked first */
