@@ -2,9 +2,14 @@
  * The capability derivation tree.  Pure pointer manipulation on slots, with
  * no knowledge of what the caps are: tested on the host (tests/host).
  *
- * Invariant kept by these operations: caps to one object are contiguous in
- * their parent's child list, so finality is decided by looking at a slot's
- * parent, first child and two siblings only.
+ * Invariants, kept by these operations and by the kernel's rules on copying:
+ *  - caps to one object are contiguous in their parent's child list;
+ *  - if any child of a slot names the slot's own object (a copy), the first
+ *    child does (untyped caps with children cannot be copied, and an untyped
+ *    whose first child is a copy cannot retype).
+ * So finality is decided by looking at a slot's parent, first child and two
+ * siblings only.  Removing a node with no parent leaves its children as
+ * parentless siblings, still linked to each other.
  */
 #ifndef KERNEL_CDT_H
 #define KERNEL_CDT_H
