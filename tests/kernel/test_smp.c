@@ -766,20 +766,49 @@ TEST(smp_ipc_between_harts_survives_suspends_and_register_reads)
     stress_pair(env, home);
 }
 
-/* Deleting the last cap to the TCB of a thread running on the other hart stops it for good. */
+/*
+ * Deleting the last cap to the TCB of a thread on the other hart stops it
+ * for good.  A companion at the same priority takes turns with it there, so
+ * the victim is sometimes running, sometimes queued; the companion goes on.
+ */
 TEST(smp_delete_tcb_of_thread_running_on_other_hart)
 {
     pick_harts(env);
     start_spin_clock();
+    reset_counters();
+    sel_thread_t companion;
+    start_on_hart(env, &companion, SPINNER_PRIORITY, other, count_with_yields, (void *)&counters[1]);
     for (int i = 0; i < 30; i++) {
-        reset_counters();
+        counters[0] = 0;
         sel_thread_t t;
-        start_on_hart(env, &t, SPINNER_PRIORITY, other, counting_kinds[i % NUM_COUNTING_KINDS], (void *)&counters[0]);
+        start_on_hart(env, &t, SPINNER_PRIORITY, other, counting_kinds[i % NUM_COUNTING_KINDS],
+                      (void *)&counters[0]);
         CHECK_ADVANCES(counters[0]);
         CHECK_OK(sel_cnode_delete(SEL_CAP_INIT_CNODE, t.tcb, SEL_WORD_BITS));
         CHECK_STOPPED(counters[0]);
         CHECK_EQ(sel_debug_cap_identify(t.tcb), SEL_CAP_TYPE_NULL);
+        CHECK_ADVANCES(counters[1]);
     }
+}
+
+/* Both harts enter the kernel all the time: neither may starve the other of the kernel lock. */
+TEST(smp_both_harts_in_syscall_loops_make_progress)
+{
+    pick_harts(env);
+    start_spin_clock();
+    reset_counters();
+    sel_thread_t t;
+    start_on_hart(env, &t, SPINNER_PRIORITY, other, count_with_null_syscalls, (void *)&counters[0]);
+    CHECK_ADVANCES(counters[0]);
+    /* Both make 1000 system calls in the same stretch of time. */
+    sel_word_t before = counters[0], calls = 0;
+    sel_word_t deadline = test_rdtime() + WAIT_MS * ticks_per_ms();
+    while ((counters[0] - before < 1000 || calls < 1000) && test_rdtime() < deadline) {
+        sel_null_syscall();
+        calls++;
+    }
+    CHECK(counters[0] - before >= 1000);
+    CHECK(calls >= 1000);
 }
 
 /* The same for a thread in an address space of its own, then deleting that address space. */

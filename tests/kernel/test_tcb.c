@@ -443,6 +443,10 @@ TEST(tcb_read_registers_with_suspend_stops_the_thread)
     CHECK_OK(sel_tcb_read_registers(t.tcb, true, SEL_USER_CONTEXT_WORDS, &regs));
     CHECK_EQ(regs.pc, (sel_word_t)regs_wait_ecall);
     CHECK_EQ(regs.t3, REGS_MAGIC);
+    /* Suspending it again must not rewind it again. */
+    CHECK_OK(sel_tcb_suspend(t.tcb));
+    CHECK_OK(sel_tcb_read_registers(t.tcb, true, 1, &regs));
+    CHECK_EQ(regs.pc, (sel_word_t)regs_wait_ecall);
     /* Suspended: no longer waiting, so the signal stays pending. */
     sel_signal(badge);
     CHECK_EQ(regs_woken, 0);
