@@ -69,6 +69,16 @@ void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((
 
 /* ---- helpers for tests ---- */
 
+/*
+ * A hart other than the one the tests run on (OpenSBI may boot on any hart,
+ * and the root task runs where it booted).  The kernel starts every hart
+ * before the root task, so SetAffinity to it works from the first test.
+ */
+static inline sel_word_t test_other_hart(struct test_env *env)
+{
+    return (env->bi->boot_hart + 1) % env->bi->num_harts;
+}
+
 /* Creates an object or fails the test. */
 sel_cptr_t test_object(struct test_env *env, sel_object_type_t type, sel_word_t size_bits);
 /* A free slot of the root CNode or fails the test. */

@@ -59,20 +59,6 @@ static void start_with_fault_ep(struct test_env *env, sel_thread_t *t, sel_word_
     CHECK_OK(sel_thread_start(t));
 }
 
-/*
- * Moves tcb to hart.  The kernel starts the other harts while the root task
- * already runs and SetAffinity refuses a hart that is not online yet, so
- * retry for up to two seconds.
- */
-static sel_error_t set_affinity_once_online(sel_cptr_t tcb, sel_word_t hart)
-{
-    sel_word_t deadline = test_rdtime() + 2 * sel_get_bootinfo()->timebase_frequency;
-    sel_error_t err;
-    while ((err = sel_tcb_set_affinity(tcb, hart)) == SEL_INVALID_ARGUMENT && test_rdtime() < deadline)
-        ;
-    return err;
-}
-
 /* Receives one message on s.ep (into receive slot s.slot if set), records it, signals s.done if set. */
 static void receive_once(void *arg)
 {
@@ -554,7 +540,7 @@ TEST(ep_calls_to_server_on_other_hart)
     s.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
     sel_thread_t t;
     test_thread(env, &t, HIGHER, false, adding_server, NULL);
-    CHECK_OK(set_affinity_once_online(t.tcb, 1));
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
     CHECK_OK(sel_thread_start(&t));
     for (sel_word_t i = 0; i < 100; i++) {
         sel_word_t m0 = i, m1 = 3 * i;

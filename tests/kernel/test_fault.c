@@ -300,12 +300,7 @@ TEST(fault_on_other_hart_is_handled_here)
     sel_cptr_t fault_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
     sel_thread_t t;
     CHECK_OK(sel_thread_create(env->alloc, &t, false, HIGHER, fault_ep, store_load_and_report, NULL));
-    /* The kernel starts the other harts while the root task already runs: give hart 1 time to come up. */
-    sel_word_t deadline = test_rdtime() + 2 * env->bi->timebase_frequency;
-    sel_error_t err;
-    while ((err = sel_tcb_set_affinity(t.tcb, 1)) == SEL_INVALID_ARGUMENT && test_rdtime() < deadline)
-        ;
-    CHECK_OK(err);
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
     CHECK_OK(sel_thread_start(&t));
     check_vm_fault(fault_ep, 0, fault_test_store_insn, s.addr, 0, CAUSE_STORE_PAGE_FAULT);
 

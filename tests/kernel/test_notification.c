@@ -36,20 +36,6 @@ static void start_with_fault_ep(struct test_env *env, sel_thread_t *t, sel_cptr_
     CHECK_OK(sel_thread_start(t));
 }
 
-/*
- * Moves tcb to hart.  The kernel starts the other harts while the root task
- * already runs and SetAffinity refuses a hart that is not online yet, so
- * retry for up to two seconds.
- */
-static sel_error_t set_affinity_once_online(sel_cptr_t tcb, sel_word_t hart)
-{
-    sel_word_t deadline = test_rdtime() + 2 * sel_get_bootinfo()->timebase_frequency;
-    sel_error_t err;
-    while ((err = sel_tcb_set_affinity(tcb, hart)) == SEL_INVALID_ARGUMENT && test_rdtime() < deadline)
-        ;
-    return err;
-}
-
 /* Checks that a cap fault arrived on fault_ep for cptr. */
 static void check_cap_fault(sel_cptr_t fault_ep, sel_word_t cptr, sel_word_t in_recv)
 {
@@ -253,7 +239,7 @@ TEST(ntfn_ping_pong_across_harts)
     s.slot = mint(env, pong_ntfn, SEL_ALL_RIGHTS, 0x2);
     sel_thread_t t;
     test_thread(env, &t, HIGHER, false, pong, NULL);
-    CHECK_OK(set_affinity_once_online(t.tcb, 1));
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
     CHECK_OK(sel_thread_start(&t));
     for (int i = 0; i < PING_PONG_ROUNDS; i++) {
         sel_signal(ping);
@@ -514,7 +500,7 @@ TEST(bound_ntfn_wakes_thread_on_other_hart)
     sel_thread_t t;
     test_thread(env, &t, HIGHER, false, recv_once_and_report, NULL);
     CHECK_OK(sel_tcb_bind_notification(t.tcb, bound));
-    CHECK_OK(set_affinity_once_online(t.tcb, 1));
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
     CHECK_OK(sel_thread_start(&t));
     sel_signal(badged);
     sel_wait(s.ntfn);

@@ -585,7 +585,7 @@ TEST(untyped_revoke_stops_a_thread_on_another_hart)
     sel_thread_t t;
     spin_count = 0;
     CHECK_OK(sel_thread_create(&a, &t, false, TEST_PRIORITY, 0, spin, NULL));
-    unsigned other = env->bi->boot_hart == 0 ? 1 : 0;
+    sel_word_t other = test_other_hart(env);
     CHECK_OK(sel_tcb_set_affinity(t.tcb, other));
     CHECK_OK(sel_thread_start(&t));
     CHECK(test_wait_flag(&spin_count));

@@ -853,17 +853,12 @@ TEST(vspace_delete_root_of_running_thread_faults_it)
 {
     /* The thread spins on the other hart in its address space while we destroy it. */
     CHECK(env->bi->num_harts >= 2);
-    sel_word_t other_hart = env->bi->boot_hart == 0 ? 1 : 0;
+    sel_word_t other_hart = test_other_hart(env);
     static const uint32_t code[] = { INSN_SD_A0_0_A1, INSN_J_SELF };
     sel_cptr_t vspace = bare_vspace(env, SEL_CAP_INIT_ASID_POOL, code, 2);
     sel_cptr_t ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
     sel_cptr_t tcb = bare_thread(env, vspace, ep, BARE_CODE, 1, BARE_DATA, 0);
-    /* Early in the run the other hart may still be starting: SetAffinity refuses it until it is online. */
-    sel_word_t deadline = test_rdtime() + env->bi->timebase_frequency;
-    sel_error_t err;
-    while ((err = sel_tcb_set_affinity(tcb, other_hart)) == SEL_INVALID_ARGUMENT && test_rdtime() < deadline)
-        ;
-    CHECK_OK(err);
+    CHECK_OK(sel_tcb_set_affinity(tcb, other_hart));
     CHECK_OK(sel_tcb_resume(tcb));
     CHECK(test_wait_flag((volatile int *)(REGION + PAGE)));   /* it is running */
     CHECK_OK(sel_cnode_revoke(SEL_CAP_INIT_CNODE, vspace, SEL_WORD_BITS));
