@@ -28,13 +28,15 @@
 
 extern char kernel_image_start[], kernel_image_end[];
 extern char boot_archive_start[], boot_archive_end[];
-extern char secondary_entry[];
+extern char _start[];
 extern char trap_entry[];
 void timer_start(struct hart *h);
 
 char kernel_stacks[MAX_HARTS][BIT(KERNEL_STACK_BITS)] __attribute__((aligned(16)));
 char boot_stack[BIT(KERNEL_STACK_BITS)] __attribute__((aligned(16)));
 unsigned boot_hart_index;
+/* Hart id -> index in harts[], 0xff for none: how a starting hart finds itself (head.S). */
+uint8_t hart_index_by_id[MAX_HART_ID] = { [0 ... MAX_HART_ID - 1] = 0xff };
 
 NORETURN static void boot_fail(const char *what)
 {
@@ -425,6 +427,10 @@ NORETURN void boot_main(word_t hartid, paddr_t dtb_pa)
         harts[i].plic_context = platform.plic_context[i];
         if (platform.hartids[i] == hartid)
             boot_hart_index = i;
+        if (platform.hartids[i] < MAX_HART_ID)
+            hart_index_by_id[platform.hartids[i]] = (uint8_t)i;
+        else
+            printk("kernel: hart id %lu is too large for this kernel; it stays parked\n", platform.hartids[i]);
     }
     struct hart *h = &harts[boot_hart_index];
     __asm__ volatile("mv tp, %0" ::"r"(h));
@@ -462,11 +468,16 @@ NORETURN void boot_main(word_t hartid, paddr_t dtb_pa)
 
     struct tcb *root = create_root_task();
 
-    /* Start the other harts and wait (a second at most) until they are up, so the root task finds them all. */
+    /*
+     * Start the other harts at the same address and argument OpenSBI gave us
+     * (see head.S for why), and wait a second at most until they are up, so
+     * the root task finds them all.
+     */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for (unsigned i = 0; i < num_harts; i++) {
-        if (i == boot_hart_index)
+        if (i == boot_hart_index || harts[i].hartid >= MAX_HART_ID)
             continue;
-        long err = sbi_hart_start(harts[i].hartid, kernel_to_paddr(secondary_entry), i);
+        long err = sbi_hart_start(harts[i].hartid, kernel_to_paddr(_start), dtb_pa);
         if (err)
             printk("kernel: hart %lu did not start (SBI error %ld)\n", harts[i].hartid, err);
     }

@@ -2,9 +2,10 @@
 #ifndef ARCH_ASM_H
 #define ARCH_ASM_H
 
-#define KERNEL_PHYS_LOAD  0x80200000
+/* Plain numbers only, so that assembly can use it. */
+#include <kernel/config.h>
+
 #define SATP_SV39         (8 << 60)
-#define KERNEL_STACK_BITS 14
 
 /* struct user_context: regs[32] (pc, x1..x31), then kernel_sp and hart. */
 #define CTX_REG(n)        ((n) * 8)

@@ -1,8 +1,14 @@
 /*
  * Kernel entry from OpenSBI (fw_dynamic): a0 = hart id, a1 = physical address
  * of the device tree; S-mode, MMU off, running at the physical load address.
- * Only the boot hart arrives at _start; the others are started later through
- * SBI HSM at secondary_entry with a1 = their hart index.
+ *
+ * Every hart enters here: the boot hart from OpenSBI, the others when the
+ * boot hart starts them through SBI HSM with the same address and argument.
+ * That is deliberate: OpenSBI 1.1 marks a hart START_PENDING before it
+ * stores the requested address, so a hart woken early jumps to the address
+ * fw_dynamic gave, which is this one.  The first hart to arrive (an atomic
+ * lottery) boots; later ones find their index by hart id and go to
+ * secondary_main.
  *
  * Both build a two-entry boot page table (the GiB holding the kernel, mapped
  * both at its physical address and in the kernel's upper half), turn on Sv39,
@@ -23,12 +29,25 @@ _start:
     li t1, KERNEL_PHYS_LOAD
     bne t0, t1, wrong_load_address
 
+    lla t0, boot_lottery
+    li t1, 1
+    amoswap.w.aq t1, t1, (t0)
+    bnez t1, secondary_start
+
     call enable_boot_paging
     lla t0, 1f
     ld t0, 0(t0)
     jr t0
     .balign 8
 1:  .dword boot_high
+
+secondary_start:
+    call enable_boot_paging
+    lla t0, 2f
+    ld t0, 0(t0)
+    jr t0
+    .balign 8
+2:  .dword secondary_high
 
 wrong_load_address:
     lla s2, wrong_load_message
@@ -63,19 +82,6 @@ enable_boot_paging:
     sfence.vma
     ret
 
-    .globl secondary_entry
-secondary_entry:
-    csrw sie, zero
-    csrw sscratch, zero
-    mv s0, a0
-    mv s1, a1
-    call enable_boot_paging
-    lla t0, 1f
-    ld t0, 0(t0)
-    jr t0
-    .balign 8
-1:  .dword secondary_high
-
     .section .rodata
 wrong_load_message:
     .asciz "kernel: loaded at the wrong physical address (expected 0x80200000); not booting\r\n"
@@ -99,6 +105,14 @@ boot_high:
     j 6b
 
 secondary_high:
+    /* Our index from our hart id (the boot hart filled the table before starting us). */
+    li t0, MAX_HART_ID
+    bgeu s0, t0, 8f
+    la t0, hart_index_by_id
+    add t0, t0, s0
+    lbu s1, 0(t0)
+    li t0, 0xff
+    beq s1, t0, 8f
     /* sp = top of this hart's kernel stack: kernel_stacks + (index + 1) * size */
     la sp, kernel_stacks
     addi t0, s1, 1
@@ -109,3 +123,11 @@ secondary_high:
     call secondary_main
 7:  wfi
     j 7b
+8:  /* A hart the device tree did not list: keep it parked. */
+    wfi
+    j 8b
+
+    .data
+    .balign 4
+boot_lottery:
+    .word 0

@@ -11,9 +11,15 @@
 #include <kernel/sched.h>
 #include <kernel/vspace.h>
 #include <kernel/endpoint.h>
+#include "asm.h"
 #include "csr.h"
 #include "plic.h"
 #include "sbi.h"
+
+_Static_assert(offsetof(struct user_context, regs) == CTX_REG(0), "entry.S saves regs[] at CTX_REG");
+_Static_assert(offsetof(struct user_context, kernel_sp) == CTX_KERNEL_SP, "entry.S finds kernel_sp at CTX_KERNEL_SP");
+_Static_assert(offsetof(struct user_context, hart) == CTX_HART, "entry.S finds hart at CTX_HART");
+_Static_assert(offsetof(struct tcb, ctx) == 0, "sscratch points at both the TCB and its context");
 
 static word_t tick_interval;
 

@@ -4,6 +4,7 @@
 
 #define MAX_HARTS            8
 #define KERNEL_STACK_BITS    14          /* 16 KiB per hart */
+#define MAX_HART_ID          64          /* hart ids the kernel can run on are below this */
 #define MAX_IRQS             1024        /* PLIC sources 1..1023 */
 #define TICKS_PER_SECOND     500         /* timer interrupt every 2 ms */
 #define TIMESLICE_TICKS      5           /* round-robin slice of 10 ms */
@@ -12,7 +13,7 @@
 #define MAX_MEMORY_REGIONS   16
 
 /* The kernel sees all physical memory at KERNEL_BASE + physical address. */
-#define KERNEL_BASE          0xffffffc000000000ull
-#define KERNEL_PHYS_LOAD     0x80200000ull   /* must match kernel.ld */
+#define KERNEL_BASE          0xffffffc000000000
+#define KERNEL_PHYS_LOAD     0x80200000      /* must match kernel.ld */
 
 #endif
