@@ -31,6 +31,7 @@ extern char boot_archive_start[], boot_archive_end[];
 extern char _start[];
 extern char trap_entry[];
 void timer_start(struct hart *h);
+void timer_rearm(struct hart *h);
 
 char kernel_stacks[MAX_HARTS][BIT(KERNEL_STACK_BITS)] __attribute__((aligned(16)));
 char boot_stack[BIT(KERNEL_STACK_BITS)] __attribute__((aligned(16)));
@@ -380,6 +381,36 @@ static void hart_init_local(struct hart *h)
     h->online = true;
 }
 
+static bool all_harts_online(void)
+{
+    for (unsigned i = 0; i < num_harts; i++)
+        if (!__atomic_load_n(&harts[i].online, __ATOMIC_ACQUIRE))
+            return false;
+    return true;
+}
+
+/*
+ * Waits (a second at most) for the other harts to come online.  It sleeps
+ * in wfi rather than polling the clock: under QEMU -icount all harts share
+ * one host thread, and a hart that polls the clock keeps the others from
+ * ever running.  The timer tick or the new hart's IPI wakes it.
+ */
+static void wait_for_harts(struct hart *h)
+{
+    kernel_unlock();
+    for (unsigned ticks = 0; ticks < TICKS_PER_SECOND && !all_harts_online();) {
+        wfi();
+        word_t pending = csr_read(sip);
+        if (pending & BIT(IRQ_S_TIMER)) {
+            timer_rearm(h);
+            ticks++;
+        }
+        if (pending & SIP_SSIP)
+            csr_clear(sip, SIP_SSIP);
+    }
+    kernel_lock(h);
+}
+
 NORETURN void secondary_main(word_t hartid, word_t index)
 {
     struct hart *h = &harts[index];
@@ -387,6 +418,7 @@ NORETURN void secondary_main(word_t hartid, word_t index)
     vm_activate_kernel();
     kernel_lock(h);
     hart_init_local(h);
+    hart_kick(boot_hart_index);   /* the boot hart may be waiting for us in wfi */
     kernel_exit(h);
 }
 
@@ -481,12 +513,7 @@ NORETURN void boot_main(word_t hartid, paddr_t dtb_pa)
         if (err)
             printk("kernel: hart %lu did not start (SBI error %ld)\n", harts[i].hartid, err);
     }
-    kernel_unlock();
-    word_t deadline = csr_read(time) + platform.timebase_frequency;
-    for (unsigned i = 0; i < num_harts; i++)
-        while (!__atomic_load_n(&harts[i].online, __ATOMIC_ACQUIRE) && csr_read(time) < deadline)
-            ;
-    kernel_lock(h);
+    wait_for_harts(h);
     for (unsigned i = 0; i < num_harts; i++)
         if (!harts[i].online)
             printk("kernel: hart %lu is not online; threads cannot be moved there\n", harts[i].hartid);

@@ -30,6 +30,16 @@ void timer_start(struct hart *h)
     sbi_set_timer(h->next_tick);
 }
 
+/* Sets the next tick (clearing the pending timer interrupt). */
+void timer_rearm(struct hart *h)
+{
+    word_t now = csr_read(time);
+    do
+        h->next_tick += tick_interval;
+    while (h->next_tick <= now);
+    sbi_set_timer(h->next_tick);
+}
+
 static void handle_interrupt(struct hart *h, word_t code)
 {
     switch (code) {
@@ -38,15 +48,10 @@ static void handle_interrupt(struct hart *h, word_t code)
         csr_clear(sip, SIP_SSIP);
         h->reschedule = true;
         break;
-    case IRQ_S_TIMER: {
-        word_t now = csr_read(time);
-        do
-            h->next_tick += tick_interval;
-        while (h->next_tick <= now);
-        sbi_set_timer(h->next_tick);
+    case IRQ_S_TIMER:
+        timer_rearm(h);
         sched_tick(h);
         break;
-    }
     case IRQ_S_EXT:
         if (h->plic_context < 0)
             break;
