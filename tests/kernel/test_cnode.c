@@ -92,12 +92,13 @@ TEST(cnode_guard_or_depth_mismatch_failed_lookup)
 {
     sel_cptr_t ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
     sel_cptr_t dest = test_slot(env);
-    /* The root CNode takes all 64 bits: a 52-bit zero guard, then 12 bits of index. */
+    /* The root CNode takes all 64 bits: a zero guard, then init_cnode_radix bits of index. */
     CHECK_ERR(sel_cnode_copy(ROOT, dest | (1ull << 40), DEPTH, ROOT, ep, DEPTH, SEL_ALL_RIGHTS),
               SEL_FAILED_LOOKUP);
     CHECK_EQ(sel_get_mr(0), 0);   /* the destination */
     CHECK_EQ(sel_get_mr(1), SEL_LOOKUP_GUARD_MISMATCH);
-    CHECK_ERR(sel_cnode_copy(ROOT, dest, DEPTH, ROOT, ep | (1ull << 12), DEPTH, SEL_ALL_RIGHTS), SEL_FAILED_LOOKUP);
+    CHECK_ERR(sel_cnode_copy(ROOT, dest, DEPTH, ROOT, ep | (1ull << env->bi->init_cnode_radix), DEPTH, SEL_ALL_RIGHTS),
+              SEL_FAILED_LOOKUP);
     CHECK_EQ(sel_get_mr(0), 1);   /* the source */
     CHECK_EQ(sel_get_mr(1), SEL_LOOKUP_GUARD_MISMATCH);
     CHECK_ERR(sel_cnode_copy(ROOT, dest, 32, ROOT, ep, DEPTH, SEL_ALL_RIGHTS), SEL_FAILED_LOOKUP);

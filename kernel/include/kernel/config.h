@@ -8,7 +8,7 @@
 #define MAX_IRQS             1024        /* PLIC sources 1..1023 */
 #define TICKS_PER_SECOND     500         /* timer interrupt every 2 ms */
 #define TIMESLICE_TICKS      5           /* round-robin slice of 10 ms */
-#define ROOT_CNODE_RADIX     12          /* 4096 slots */
+#define ROOT_CNODE_RADIX     16          /* 65536 slots (4 MiB): room for a loader's bookkeeping */
 #define ROOT_TASK_PRIORITY   255
 #define MAX_MEMORY_REGIONS   16
 

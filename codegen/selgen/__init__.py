@@ -1,0 +1,1 @@
+"""selgen: validates a system description and generates its glue, layout and image rules."""
