@@ -1,121 +1,73 @@
 # The two commands: `make run` boots the system in QEMU, `make test` runs
 # every test.  Both install what they need from Debian first.
 #
-#   make run        build and boot (Ctrl-A X leaves QEMU)
-#   make test       kernel tests in QEMU and host unit tests; ends "N passed, N failed"
-#   make bench      instruction counts under -icount, written to build/bench.json
-#   make debug      QEMU halted with a gdb stub, and gdb with the symbols loaded
+#   make run [SYSTEM=path.yaml]   build and boot a system (default system.yaml; Ctrl-A X leaves QEMU)
+#   make test                     every test; ends "N passed, N failed"
+#   make test-component NAME=x    one component's tests through the harness (test-components: all)
+#   make bench                    instruction counts under -icount, written to build/bench.json
+#   make debug [SYSTEM=...]       QEMU halted with a gdb stub, and gdb with the symbols loaded
+#   make graph [SYSTEM=...]       the system as a Graphviz picture
 
-BUILD      := build
-CROSS      := riscv64-unknown-elf-
-CC         := $(CROSS)gcc
-OBJCOPY    := $(CROSS)objcopy
-HOST_CC    := gcc
-QEMU       := qemu-system-riscv64
-FIRMWARE   := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
-SMP        ?= 2
-MEMORY     ?= 256M
-QEMU_FLAGS := -machine virt -smp $(SMP) -m $(MEMORY) -nographic -bios $(FIRMWARE)
-# Python tools here use only the standard library, so any python3 will do.
-PYTHON     := python3
+include tools/mk/common.mk
 
-ARCH_FLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64
-WARNINGS   := -Wall -Wextra -Werror -Wno-unused-parameter
-KERNEL_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany -std=c11 -O2 -g -ffreestanding -fno-stack-protector \
-                 -fno-pic -fno-omit-frame-pointer $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
-KERNEL_LDFLAGS := $(ARCH_FLAGS) -nostdlib -static -T kernel/arch/riscv/kernel.ld -Wl,--build-id=none \
-                  -Wl,--no-warn-rwx-segments
-USER_CFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \
-               -ffunction-sections -fdata-sections -MMD -MP
-USER_LDFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -T libsel/user.ld -Wl,--gc-sections \
-                -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+SYSTEM ?= system.yaml
+SYS_NAME = $(basename $(notdir $(SYSTEM)))
+SYS_OUT = $(BUILD)/systems/$(SYS_NAME)
+SYSTEM_MAKE = $(MAKE) --no-print-directory -f tools/mk/system.mk BUILD=$(BUILD)
 
-KERNEL_SRCS := $(wildcard kernel/arch/riscv/head.S kernel/arch/riscv/entry.S kernel/arch/riscv/*.c \
-                          kernel/core/*.c kernel/object/*.c)
-KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
-LIBSEL_SRCS := $(wildcard libsel/src/*.c libsel/src/*.S)
-LIBSEL      := $(BUILD)/libsel.a
-
-.PHONY: all deps run test bench debug clean test-host test-kernel
+.PHONY: all deps run image test bench debug graph clean test-host test-kernel test-codegen test-system \
+        test-component test-components
 .DEFAULT_GOAL := all
 
-all: deps $(BUILD)/images/loader.bin $(BUILD)/images/kerneltest.bin
+all: deps image $(BUILD)/images/kerneltest.bin $(BUILD)/images/bench.bin
 
 deps:
 	@tools/install-deps.sh
 
-# ---- compiling -----------------------------------------------------------------
+image: deps
+	@$(SYSTEM_MAKE) SYSTEM=$(SYSTEM) SYS_OUT=$(SYS_OUT) image
 
-$(BUILD)/kernel/%.c.o: kernel/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+run: deps
+	@$(SYSTEM_MAKE) SYSTEM=$(SYSTEM) SYS_OUT=$(SYS_OUT) run
 
-$(BUILD)/kernel/%.S.o: kernel/%.S
-	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+graph: deps
+	$(CODEGEN) $(SYSTEM) --out $(SYS_OUT) --graph
 
-$(BUILD)/%.c.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -c -o $@ $<
+# ---- root-task images: the kernel test suite and the benchmark ----------------------------
 
-$(BUILD)/%.S.o: %.S
-	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -c -o $@ $<
-
-$(LIBSEL): $(patsubst %,$(BUILD)/%.o,$(LIBSEL_SRCS))
-	@rm -f $@
-	$(CROSS)ar rcs $@ $^
-
-# A user program from the C files of one folder: $(1) name, $(2) folder.
-define program
-$(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/%.o,$(wildcard $(2)/*.c)) $(LIBSEL) libsel/user.ld
-	$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
-endef
-$(eval $(call program,loader,loader))
-$(eval $(call program,kerneltest,tests/kernel))
-$(eval $(call program,bench,tools/bench))
-
-# ---- bootable images: the kernel with a boot archive holding one root task -----
+$(eval $(call roottask,kerneltest,tests/kernel))
+$(eval $(call roottask,bench,tools/bench))
 
 $(BUILD)/images/%.archive: $(BUILD)/%.elf tools/mkarchive.py
 	@mkdir -p $(dir $@)
 	$(CROSS)strip -o $(BUILD)/images/$*.stripped $<
 	$(PYTHON) tools/mkarchive.py $@ $*=$(BUILD)/images/$*.stripped
 
-$(BUILD)/images/%.elf: $(KERNEL_OBJS) $(BUILD)/images/%.archive kernel/arch/riscv/kernel.ld kernel/arch/riscv/archive.S
-	$(CC) $(KERNEL_CFLAGS) -c -o $(BUILD)/images/$*.archive.o kernel/arch/riscv/archive.S \
-	    -DARCHIVE_FILE='"$(BUILD)/images/$*.archive"'
-	$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/images/$*.archive.o
+$(eval $(call image,$(BUILD)/images/kerneltest,$(BUILD)/images/kerneltest.archive))
+$(eval $(call image,$(BUILD)/images/bench,$(BUILD)/images/bench.archive))
 
-$(BUILD)/images/%.bin: $(BUILD)/images/%.elf
-	$(OBJCOPY) -O binary $< $@
+# ---- tests ---------------------------------------------------------------------------------
 
-# Keep every intermediate file (object files of pattern-built programs included).
-.SECONDARY:
-
-# ---- the two commands ------------------------------------------------------------
-
-run: deps $(BUILD)/images/loader.bin
-	$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/images/loader.bin
+COMPONENTS_WITH_TESTS = $(notdir $(patsubst %/,%,$(dir $(wildcard tests/components/*/test.yaml))))
 
 test: deps
 	@rm -rf $(BUILD)/results
-	@$(MAKE) -k --no-print-directory test-host test-kernel; \
-	 $(PYTHON) tools/test-summary.py $(BUILD)/results host kernel
-
-# ---- tests -------------------------------------------------------------------------
+	@$(MAKE) -k --no-print-directory test-host test-codegen test-kernel test-system test-components; \
+	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen kernel system \
+	     $(addprefix component-,$(COMPONENTS_WITH_TESTS))
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel/include -Ilibsel/include \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-
-# cap.c links on the host with stubs for the object code it calls (tests/host/kernel_stubs.c).
+# Host tests that exercise capability deletion link the kernel's cap.c and cdt.c with stubs
+# for the object-specific functions (tests/host/kernel_stubs.c).
 HOST_CAP_SRCS := kernel/core/cap.c kernel/core/cdt.c tests/host/kernel_stubs.c
-$(BUILD)/host/test_cdt: tests/host/test_cdt.c $(HOST_CAP_SRCS)
-$(BUILD)/host/test_cap: tests/host/test_cap.c $(HOST_CAP_SRCS)
-$(BUILD)/host/test_untyped: tests/host/test_untyped.c
-$(BUILD)/host/test_prio_bitmap: tests/host/test_prio_bitmap.c
-$(HOST_TESTS): $(wildcard kernel/include/kernel/*.h libsel/include/sel/*.h tests/host/*.h)
+HOST_HEADERS := $(wildcard kernel/include/kernel/*.h libsel/include/sel/*.h tests/host/*.h)
+
+$(BUILD)/host/test_cdt: tests/host/test_cdt.c $(HOST_CAP_SRCS) $(HOST_HEADERS)
+$(BUILD)/host/test_cap: tests/host/test_cap.c $(HOST_CAP_SRCS) $(HOST_HEADERS)
+$(BUILD)/host/test_untyped: tests/host/test_untyped.c $(HOST_HEADERS)
+$(BUILD)/host/test_prio_bitmap: tests/host/test_prio_bitmap.c $(HOST_HEADERS)
 $(BUILD)/host/%:
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
@@ -124,23 +76,49 @@ test-host: $(HOST_TESTS)
 	@mkdir -p $(BUILD)/results
 	@$(PYTHON) tools/run-host-tests.py $(BUILD)/results/host.txt $(HOST_TESTS)
 
+test-codegen: deps
+	@mkdir -p $(BUILD)/results
+	@tools/run-codegen-tests.sh $(BUILD)/results/codegen.txt
+
 test-kernel: $(BUILD)/images/kerneltest.bin
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
 	@$(PYTHON) tools/qemu-test.py --name kernel --timeout 300 --log $(BUILD)/logs/kernel.log \
 	    --results $(BUILD)/results/kernel.txt -- $(QEMU) $(QEMU_FLAGS) -kernel $<
 
-# ---- measurement and debugging ----------------------------------------------------
+# The default system, booted, checked line by line against tests/system/demo.expect.
+test-system:
+	@mkdir -p $(BUILD)/results $(BUILD)/logs
+	@$(SYSTEM_MAKE) SYSTEM=system.yaml SYS_OUT=$(BUILD)/systems/system image
+	@$(PYTHON) tools/qemu-test.py --name system --timeout 120 --log $(BUILD)/logs/system.log \
+	    --expect tests/system/demo.expect --results $(BUILD)/results/system.txt -- \
+	    $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/systems/system/image.bin
+
+# One component's tests: codegen builds a system of the component and a test driver playing its peers.
+test-component:
+	@test -n "$(NAME)" || { echo "make test-component NAME=<component> (components with tests: $(COMPONENTS_WITH_TESTS))"; exit 2; }
+	@test -f tests/components/$(NAME)/test.yaml || { echo "no tests for component '$(NAME)': tests/components/$(NAME)/test.yaml is missing (components with tests: $(COMPONENTS_WITH_TESTS))"; exit 2; }
+	@mkdir -p $(BUILD)/results $(BUILD)/logs
+	@$(SYSTEM_MAKE) CODEGEN_ARGS="--test-component $(NAME)" SYS_OUT=$(BUILD)/tests/components/$(NAME) image
+	@$(PYTHON) tools/qemu-test.py --name component-$(NAME) --timeout 120 --log $(BUILD)/logs/component-$(NAME).log \
+	    --results $(BUILD)/results/component-$(NAME).txt -- \
+	    $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/tests/components/$(NAME)/image.bin
+
+test-components:
+	@for c in $(COMPONENTS_WITH_TESTS); do $(MAKE) --no-print-directory test-component NAME=$$c || true; done
+
+# ---- measurement and debugging -------------------------------------------------------------
 
 bench: deps $(BUILD)/images/bench.bin
 	@mkdir -p $(BUILD)/logs
 	@$(PYTHON) tools/bench.py --log $(BUILD)/logs/bench.log --json $(BUILD)/bench.json -- \
 	    $(QEMU) $(QEMU_FLAGS) -icount shift=0 -kernel $(BUILD)/images/bench.bin
+	@$(PYTHON) tools/bench-system.py --json $(BUILD)/bench.json --build $(BUILD)/bench-clean -- \
+	    $(QEMU) $(QEMU_FLAGS)
 
-debug: deps $(BUILD)/images/loader.bin
-	@tools/debug.sh $(BUILD)/images/loader.elf $(BUILD)/loader.elf -- $(QEMU) $(QEMU_FLAGS) \
-	    -kernel $(BUILD)/images/loader.bin
+debug: deps image
+	@tools/debug.sh $(SYS_OUT)/image.elf $(SYS_OUT)/loader.elf \
+	    $(foreach c,$(shell sed -n 's/^SYS_COMPONENTS := //p' $(SYS_OUT)/generated.mk),$(SYS_OUT)/components/$(c).elf) \
+	    -- $(QEMU) $(QEMU_FLAGS) -kernel $(SYS_OUT)/image.bin
 
 clean:
 	rm -rf $(BUILD)
-
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,10 +1,9 @@
-/* C start-up of a root task: TLS, the IPC buffer, constructors, main, exit. */
+/* C start-up of a root task (linked into root tasks only): TLS, the IPC buffer, constructors, main, exit. */
 #include <picolibc.h>
 #include <picotls.h>
 #include <sel/sel.h>
 #include <stdlib.h>
 
-__thread sel_ipc_buffer_t *__sel_ipc_buffer;
 static const sel_bootinfo_t *bootinfo;
 
 extern int main(void);
@@ -28,17 +27,4 @@ void __sel_start(const sel_bootinfo_t *bi)
 void _exit(int status)
 {
     sel_debug_halt(status);
-}
-
-size_t sel_tls_size(void) { return (_tls_size() + 15) & ~(size_t)15; }
-
-void *sel_tls_create(void *area, sel_ipc_buffer_t *ipc_buffer)
-{
-    _init_tls(area);
-    /* Local-exec TLS: a variable sits at the same offset from tp in every thread. */
-    char *tp;
-    __asm__("mv %0, tp" : "=r"(tp));
-    size_t offset = (size_t)((char *)&__sel_ipc_buffer - tp);
-    *(sel_ipc_buffer_t **)((char *)area + offset) = ipc_buffer;
-    return area;
 }

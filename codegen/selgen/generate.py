@@ -1,0 +1,329 @@
+"""Renders the generated files from the model and layout with the Jinja2
+templates in codegen/templates/.  The C fragments that depend on types
+(signatures, marshalling) are built here; the templates lay out the files.
+"""
+import json
+import os
+
+import jinja2
+
+from .layout import ALL_RIGHTS, RPC_BADGE
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
+OBJECT_C = {"tcb": "SPEC_TCB", "endpoint": "SPEC_ENDPOINT", "notification": "SPEC_NOTIFICATION",
+            "cnode": "SPEC_CNODE", "vspace": "SPEC_VSPACE", "frame": "SPEC_FRAME", "device_frame": "SPEC_DEVICE_FRAME"}
+
+
+def env():
+    e = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
+                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    e.filters["hex"] = lambda v: f"{v:#x}"
+    e.filters["cstr"] = lambda s: json.dumps(s)
+    e.filters["upper_id"] = lambda s: s.upper().replace(".", "_").replace(" ", "_")
+    return e
+
+
+def write_if_changed(path, text):
+    """Writes only when the content changes, so make rebuilds only what changed."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return False
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return True
+
+
+# ---- C for interface types ---------------------------------------------------------
+
+def ctype(t):
+    return t.element.ctype if t.kind == "array" else t.ctype
+
+
+def is_signed(t):
+    return t.kind == "scalar" and t.name.startswith("int")
+
+
+def decl(t, name):
+    if t.kind == "array":
+        return f"{t.element.ctype} {name}[{t.count}]"
+    return f"{t.ctype} {name}"
+
+
+def param_decls(proc):
+    """The C parameter list, the same for the client's stub and the server's handler."""
+    parts = []
+    for p in proc.params:
+        t = p.type
+        if t.kind == "buffer":
+            if p.dir == "in":
+                parts.append(f"const void *{p.name}, size_t {p.name}_len")
+            else:
+                parts.append(f"void *{p.name}, size_t {p.name}_cap, size_t *{p.name}_len")
+        elif t.kind == "array":
+            parts.append(("const " if p.dir == "in" else "") + decl(t, p.name))
+        elif p.dir == "in":
+            parts.append(decl(t, p.name))
+        else:
+            parts.append(f"{t.ctype} *{p.name}")
+    return ", ".join(parts) if parts else "void"
+
+
+def returns_c(proc):
+    return proc.returns.ctype if proc.returns else "void"
+
+
+def _put(expr, t, by_pointer=False):
+    """Statements that append a value to the message."""
+    if t.kind in ("scalar", "enum"):
+        value = f"*{expr}" if by_pointer else expr
+        cast = "(sel_word_t)(int64_t)" if is_signed(t) else "(sel_word_t)"
+        return [f"sel_set_mr(mr++, {cast}({value}));"]
+    if t.kind == "array":
+        return [f"sel_glue_put(&mr, {expr}, sizeof({t.element.ctype}) * {t.count});"]
+    target = expr if by_pointer else f"&{expr}"
+    return [f"sel_glue_put(&mr, {target}, sizeof({t.ctype}));"]
+
+
+def _get(target, t):
+    """Statements that take a value from the message into target (an lvalue, or an array)."""
+    if t.kind in ("scalar", "enum"):
+        if t.ctype == "bool":
+            return [f"{target} = sel_get_mr(mr++) != 0;"]
+        return [f"{target} = ({t.ctype})sel_get_mr(mr++);"]
+    if t.kind == "array":
+        return [f"sel_glue_get(&mr, {target}, sizeof({t.element.ctype}) * {t.count});"]
+    return [f"sel_glue_get(&mr, &{target}, sizeof({t.ctype}));"]
+
+
+def client_body(port, proc, slot, buffer):
+    """The client stub's statements."""
+    lines = ["unsigned mr = 0;"]
+    if proc.uses_buffer:
+        lines.append("size_t offset = 0;")
+    for p in proc.ins:
+        if p.type.kind == "buffer":
+            lines += [f"if ({p.name}_len > {buffer['size']}u - offset)",
+                      f"    sel_glue_fatal(\"rpc {port}.{proc.name}: '{p.name}' is %lu bytes; the connection's buffer "
+                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({buffer['size']}u - offset));",
+                      f"memcpy((char *){buffer['vaddr']:#x}ul + offset, {p.name}, {p.name}_len);",
+                      "sel_set_mr(mr++, offset);", f"sel_set_mr(mr++, {p.name}_len);",
+                      f"offset += ({p.name}_len + 7) & ~(size_t)7;"]
+        else:
+            lines += _put(p.name, p.type, by_pointer=p.dir == "inout" and p.type.kind != "array")
+    outs_buffers = [p for p in proc.outs if p.type.kind == "buffer"]
+    for p in outs_buffers:
+        lines += [f"size_t {p.name}_offset = offset;",
+                  f"if ({p.name}_cap > {buffer['size']}u - offset)",
+                  f"    {p.name}_cap = {buffer['size']}u - offset;",
+                  "sel_set_mr(mr++, offset);", f"sel_set_mr(mr++, {p.name}_cap);",
+                  f"offset += ({p.name}_cap + 7) & ~(size_t)7;"]
+    lines += [f"sel_msginfo_t info = sel_call({slot}, sel_msginfo_new({proc.index + 1}, 0, 0, mr));",
+              "if (sel_msginfo_label(info) != 0)",
+              f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server refused the request (error %lu)\", "
+              "(unsigned long)sel_msginfo_label(info));",
+              "mr = 0;"]
+    if proc.returns:
+        lines.append(f"{proc.returns.ctype} result;")
+        lines += _get("result", proc.returns)
+    for p in proc.outs:
+        if p.type.kind == "buffer":
+            lines += [f"size_t {p.name}_n = sel_get_mr(mr++);",
+                      f"if ({p.name}_n > {p.name}_cap)",
+                      f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server returned %lu bytes of '{p.name}' for "
+                      f"%lu of room\", (unsigned long){p.name}_n, (unsigned long){p.name}_cap);",
+                      f"memcpy({p.name}, (char *){buffer['vaddr']:#x}ul + {p.name}_offset, {p.name}_n);",
+                      f"*{p.name}_len = {p.name}_n;"]
+        elif p.type.kind == "array":
+            lines += _get(p.name, p.type)
+        else:
+            lines += _get(f"*{p.name}", p.type)
+    if proc.returns:
+        lines.append("return result;")
+    return lines
+
+
+def server_case(port, proc, buffer_vaddr, buffer_size):
+    """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
+    lines = [f"if (sel_msginfo_length(info) < {proc.request_words()})",
+             f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
+             "unsigned mr = 0;"]
+    args = []
+    for p in proc.params:
+        t = p.type
+        if t.kind == "buffer":
+            if p.dir == "in":
+                lines += [f"sel_word_t {p.name}_offset = sel_get_mr(mr++), {p.name}_len = sel_get_mr(mr++);",
+                          f"if ({p.name}_offset > {buffer_size}u || {p.name}_len > {buffer_size}u - {p.name}_offset)",
+                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");"]
+                args += [f"(const void *)({buffer_vaddr:#x}ul + {p.name}_offset)", f"{p.name}_len"]
+            else:
+                lines += [f"sel_word_t {p.name}_offset = sel_get_mr(mr++), {p.name}_cap = sel_get_mr(mr++);",
+                          f"if ({p.name}_offset > {buffer_size}u || {p.name}_cap > {buffer_size}u - {p.name}_offset)",
+                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");",
+                          f"size_t {p.name}_len = 0;"]
+                args += [f"(void *)({buffer_vaddr:#x}ul + {p.name}_offset)", f"{p.name}_cap", f"&{p.name}_len"]
+            continue
+        if t.kind == "array":
+            lines.append(f"{decl(t, p.name)};")
+            if p.dir == "out":
+                lines.append(f"memset({p.name}, 0, sizeof({p.name}));")
+            else:
+                lines += _get(p.name, t)
+            args.append(p.name)
+            continue
+        lines.append(f"{t.ctype} {p.name};")
+        if p.dir == "out":
+            lines.append(f"memset(&{p.name}, 0, sizeof({p.name}));")
+        else:
+            lines += _get(p.name, t)
+            if t.kind == "enum":
+                lines += [f"if ((uint64_t){p.name} >= {len(t.values)})",
+                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' is not a {t.name}\");"]
+        args.append(p.name if p.dir == "in" else f"&{p.name}")
+    call = f"{port}_{proc.name}({', '.join(args)})"
+    if proc.returns:
+        lines.append(f"{proc.returns.ctype} result = {call};")
+    else:
+        lines.append(f"{call};")
+    lines.append("mr = 0;")
+    if proc.returns:
+        lines += _put("result", proc.returns)
+    for p in proc.outs:
+        if p.type.kind == "buffer":
+            lines += [f"if ({p.name}_len > {p.name}_cap)",
+                      f"    {p.name}_len = {p.name}_cap;",
+                      f"sel_set_mr(mr++, {p.name}_len);"]
+        else:
+            lines += _put(p.name, p.type)
+    lines.append("return sel_msginfo_new(0, 0, 0, mr);")
+    return lines
+
+
+def type_decls(interfaces):
+    """C declarations of the interfaces' enums and structs, each guarded so glue can include several."""
+    out = []
+    for iface in sorted(interfaces, key=lambda i: i.name):
+        for t in iface.types.values():
+            guard = f"GLUE_TYPE_{t.ctype.upper()}"
+            out.append(f"#ifndef {guard}")
+            out.append(f"#define {guard}")
+            if t.kind == "enum":
+                values = ", ".join(f"{iface.name.upper()}_{t.name.upper()}_{v.upper()}" for v in t.values)
+                out.append(f"typedef enum {{ {values} }} {t.ctype};")
+            else:
+                out.append("typedef struct {")
+                for fname, ftype, _ in t.fields:
+                    out.append(f"    {decl(ftype, fname)};")
+                out.append(f"}} {t.ctype};")
+                out.append(f"_Static_assert(sizeof({t.ctype}) == {t.size}, \"{t.ctype} has the layout codegen "
+                           "computed\");")
+            out.append("#endif")
+    return out
+
+
+# ---- files -------------------------------------------------------------------------
+
+def component_context(spec, comp, system):
+    inst, ctype_ = comp.inst, comp.inst.type
+    interfaces = {p.interface.name: p.interface for p in ctype_.ports.values() if p.interface}
+    uses = []
+    for entry in comp.glue["rpc_uses"]:
+        buf = {"vaddr": entry["buffer"], "size": entry["buffer_size"]}
+        procs = [{"name": p.name, "returns": returns_c(p), "params": param_decls(p),
+                  "body": client_body(entry["port"], p, entry["slot"], buf)} for p in entry["interface"].procedures]
+        uses.append({"port": entry["port"], "interface": entry["interface"].name, "procedures": procs})
+    provides = {}
+    for entry in comp.glue["rpc_provides"]:
+        port = provides.setdefault(entry["port"], {"port": entry["port"], "interface": entry["interface"].name,
+                                                   "index": entry["port_index"], "clients": [],
+                                                   "procedures": entry["interface"].procedures})
+        port["clients"].append(entry)
+    # Provided ports with no clients still need their handlers declared.
+    for p in ctype_.ports.values():
+        if p.kind == "provides" and p.interface and p.interface.kind == "rpc" and p.name not in provides:
+            names = sorted(q.name for q in ctype_.ports.values() if q.kind == "provides")
+            provides[p.name] = {"port": p.name, "interface": p.interface.name, "index": names.index(p.name),
+                                "clients": [], "procedures": p.interface.procedures}
+    for port in provides.values():
+        port["handlers"] = [{"name": pr.name, "returns": returns_c(pr), "params": param_decls(pr)}
+                            for pr in port["procedures"]]
+        port["cases"] = []
+        for client in port["clients"]:
+            port["cases"].append({
+                "client": client["client"], "client_name": client["client_name"],
+                "procedures": [{"index": pr.index, "name": pr.name,
+                                "body": server_case(port["port"], pr, client["buffer"] or 0, client["buffer_size"])}
+                               for pr in port["procedures"]]})
+    consumed = {}
+    for port in ctype_.ports.values():
+        if port.kind == "consumes":
+            events = port.interface.events if port.interface else [None]
+            bits = {e: comp.notification_bits.get(f"event {port.name}" + (f".{e}" if e else "")) for e in events}
+            consumed[port.name] = {"port": port.name, "bits": bits, "events": events,
+                                   "connected": any(b is not None for b in bits.values())}
+    emits = {}
+    for entry in comp.glue["emits"]:
+        emits.setdefault(entry["port"], {"port": entry["port"], "events": entry["events"], "targets": []})
+        emits[entry["port"]]["targets"].append(entry)
+    for port in ctype_.ports.values():
+        if port.kind == "emits" and port.name not in emits:
+            events = port.interface.events if port.interface else [None]
+            emits[port.name] = {"port": port.name, "events": events, "targets": []}
+    rings = []
+    for r in comp.glue["rings"]:
+        iface = r["interface"]
+        rings.append(dict(r, request=iface.ring_request.ctype, response=iface.ring_response.ctype,
+                          request_size=iface.ring_request.size, response_size=iface.ring_response.size))
+    return {
+        "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
+        "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,
+        "has_server_thread": len(comp.threads) > 1,
+        "type_decls": type_decls(interfaces.values()), "uses": uses, "provides": list(provides.values()),
+        "consumes": list(consumed.values()), "emits": list(emits.values()), "dataports": comp.glue["dataports"],
+        "rings": rings, "devices": comp.glue["devices"], "rpc_badge": RPC_BADGE,
+        "notification_bits": comp.notification_bits,
+    }
+
+
+def generate(system, spec, out_dir, root_dir, system_path):
+    e = env()
+    written = []
+    rel_system = os.path.relpath(system_path, root_dir)
+
+    def emit(rel, template, **ctx):
+        text = e.get_template(template).render(**ctx)
+        path = os.path.join(out_dir, rel)
+        if write_if_changed(path, text):
+            written.append(path)
+
+    for comp in spec.components:
+        ctx = component_context(spec, comp, system)
+        ctx["source"] = rel_system
+        emit(f"components/{comp.name}/component.h", "component.h.j2", **ctx)
+        emit(f"components/{comp.name}/component.c", "component.c.j2", **ctx)
+        emit(f"components/{comp.name}/link.ld", "link.ld.j2", **ctx)
+
+    objects = [{"type": OBJECT_C[o.type], "size_bits": o.size_bits, "paddr": o.paddr, "name": o.name}
+               for o in spec.objects]
+    component_index = {c.name: c.index for c in spec.components}
+    threads, first = [], {}
+    for comp in spec.components:
+        first[comp.name] = len(threads)
+        threads.extend(comp.threads)
+    emit("spec.c", "spec.c.j2", spec=spec, objects=objects, threads=threads, first_thread=first,
+         component_index=component_index, source=rel_system, all_rights=ALL_RIGHTS)
+    spec_json = json.dumps(spec.json(), indent=1, sort_keys=False) + "\n"
+    if write_if_changed(os.path.join(out_dir, "spec.json"), spec_json):
+        written.append(os.path.join(out_dir, "spec.json"))
+    sources = {}
+    for comp in spec.components:
+        folder = os.path.relpath(comp.inst.type.folder, root_dir)
+        sources[comp.name] = sorted(os.path.join(folder, f) for f in os.listdir(comp.inst.type.folder)
+                                    if f.endswith(".c"))
+    emit("generated.mk", "generated.mk.j2", spec=spec, sources=sources, out=os.path.relpath(out_dir, root_dir),
+         source=rel_system, system=system)
+    return written

@@ -1,0 +1,342 @@
+"""The capability layout of a system: every object, every cap in every CSpace,
+every mapping, every thread.  The loader instantiates it (spec.c); the
+generated glue uses its slot numbers and addresses; spec.json shows it to
+people and tests.
+
+Address space of one component (addresses are per component and never
+overlap, so components can share an address space in a group):
+
+    base                image (ELF), at most IMAGE_MAX
+    base + IMAGE_MAX    one THREAD_AREA per thread: guard page, stack, ..., IPC buffer
+    then                ports: dataports, rings, rpc buffers, device registers,
+                        each page aligned with a guard page after it
+"""
+from .model import SCALARS  # noqa: F401  (re-exported for templates)
+
+PAGE = 4096
+LARGE_PAGE = 2 << 20
+IMAGE_MAX = 64 << 20
+THREAD_AREA = 16 << 20
+FIRST_BASE = 0x10000000
+USER_TOP = 1 << 38
+RPC_BADGE = 1 << 62
+RING_HEADER = 192                   # three cache lines: producer, consumer, spare (sel/ring.h)
+
+RIGHTS = {"R": 2, "W": 1, "G": 4, "GR": 8}
+ALL_RIGHTS = 15
+
+OBJECT_TYPES = ["tcb", "endpoint", "notification", "cnode", "vspace", "frame", "device_frame"]
+
+
+def page_round(n, page=PAGE):
+    return (n + page - 1) // page * page
+
+
+def ring_bytes(entries, message_size):
+    entry = 8 + (message_size + 7) // 8 * 8       # a 64-bit tag, then the message
+    return (RING_HEADER + entries * entry + 63) // 64 * 64, entry
+
+
+class Obj:
+    def __init__(self, index, type, name, size_bits=0, paddr=0):
+        self.index, self.type, self.name, self.size_bits, self.paddr = index, type, name, size_bits, paddr
+
+    def json(self):
+        d = {"id": self.index, "type": self.type, "name": self.name}
+        if self.type == "cnode":
+            d["radix"] = self.size_bits
+        if self.type in ("frame", "device_frame"):
+            d["size"] = 1 << self.size_bits
+        if self.type == "device_frame":
+            d["paddr"] = self.paddr
+        return d
+
+
+class Cap:
+    def __init__(self, component, slot, obj, rights, badge=0, purpose=""):
+        self.component, self.slot, self.obj, self.rights, self.badge, self.purpose = \
+            component, slot, obj, rights, badge, purpose
+
+
+class Mapping:
+    def __init__(self, vspace, vaddr, frame, writable, executable, component):
+        self.vspace, self.vaddr, self.frame, self.writable, self.executable, self.component = \
+            vspace, vaddr, frame, writable, executable, component
+
+
+class Thread:
+    def __init__(self, component, role, tcb, stack_bottom, stack_top, ipc_vaddr, ipc_frame, name):
+        self.component, self.role, self.tcb, self.name = component, role, tcb, name
+        self.stack_bottom, self.stack_top, self.ipc_vaddr, self.ipc_frame = stack_bottom, stack_top, ipc_vaddr, ipc_frame
+        self.bound_notification = None
+
+
+class Irq:
+    def __init__(self, component, irq, slot, notification, badge, device):
+        self.component, self.irq, self.slot, self.notification, self.badge, self.device = \
+            component, irq, slot, notification, badge, device
+
+
+class ComponentLayout:
+    """What one component instance gets; also what its glue is generated from."""
+
+    def __init__(self, inst, base):
+        self.inst, self.name, self.index, self.base = inst, inst.name, inst.index, base
+        self.image_limit = base + IMAGE_MAX
+        self.slots = {}                  # purpose -> slot
+        self.next_slot = 1
+        self.next_vaddr = base + IMAGE_MAX
+        self.threads = []
+        self.notification_bits = {}      # purpose -> bit
+        self.glue = {"rpc_uses": [], "rpc_provides": [], "emits": [], "consumes": [], "dataports": [],
+                     "rings": [], "devices": []}
+        self.vspace = self.cnode = self.notification = self.endpoint = None
+        self.radix = 0
+        self.dispatch = False
+
+    def slot(self, purpose):
+        if purpose not in self.slots:
+            self.slots[purpose] = self.next_slot
+            self.next_slot += 1
+        return self.slots[purpose]
+
+    def bit(self, purpose):
+        if purpose not in self.notification_bits:
+            self.notification_bits[purpose] = len(self.notification_bits)
+        return self.notification_bits[purpose]
+
+    def region(self, size, align=PAGE):
+        vaddr = (self.next_vaddr + align - 1) // align * align
+        self.next_vaddr = vaddr + page_round(size) + PAGE     # and a guard page
+        return vaddr
+
+
+class Spec:
+    def __init__(self, system):
+        self.system = system
+        self.objects, self.caps, self.mappings, self.threads, self.irqs = [], [], [], [], []
+        self.components = []
+        self.vspaces = []                # (object, name)
+
+    def obj(self, type, name, size_bits=0, paddr=0):
+        o = Obj(len(self.objects), type, name, size_bits, paddr)
+        self.objects.append(o)
+        return o
+
+    def cap(self, comp, purpose, obj, rights, badge=0):
+        slot = comp.slot(purpose)
+        self.caps.append(Cap(comp, slot, obj, rights, badge, purpose))
+        return slot
+
+    def frames(self, name, size):
+        """Frames covering size bytes: 2 MiB pages when the size is a multiple of 2 MiB."""
+        if size % LARGE_PAGE == 0:
+            return [self.obj("frame", f"{name}[{i}]", 21) for i in range(size // LARGE_PAGE)], LARGE_PAGE
+        return [self.obj("frame", f"{name}[{i}]", 12) for i in range(page_round(size) // PAGE)], PAGE
+
+    def map(self, comp, vaddr, frames, page, writable=True):
+        for i, f in enumerate(frames):
+            self.mappings.append(Mapping(comp.vspace, vaddr + i * page, f, writable, False, comp))
+
+    def json(self):
+        comps = []
+        for c in self.components:
+            comps.append({
+                "name": c.name, "index": c.index, "priority": c.inst.priority, "hart": c.inst.hart,
+                "image_base": c.base, "image_limit": c.image_limit, "cnode": c.cnode.index, "radix": c.radix,
+                "vspace": c.vspace.index, "notification": c.notification.index,
+                "endpoint": c.endpoint.index if c.endpoint else None, "restart": c.inst.restart,
+                "slots": dict(sorted(c.slots.items(), key=lambda kv: kv[1])),
+                "notification_bits": c.notification_bits,
+                "threads": [{"name": t.name, "role": t.role, "tcb": t.tcb.index, "stack_top": t.stack_top,
+                             "ipc_buffer": t.ipc_vaddr,
+                             "bound_notification": t.bound_notification.index if t.bound_notification else None}
+                            for t in c.threads],
+            })
+        return {
+            "system": self.system.name,
+            "objects": [o.json() for o in self.objects],
+            "components": comps,
+            "caps": [{"component": c.component.name, "slot": c.slot, "object": c.obj.index, "rights": c.rights,
+                      "badge": c.badge, "purpose": c.purpose} for c in self.caps],
+            "mappings": [{"component": m.component.name, "vspace": m.vspace.index, "vaddr": m.vaddr,
+                          "frame": m.frame.index, "writable": m.writable} for m in self.mappings],
+            "irqs": [{"component": i.component.name, "irq": i.irq, "slot": i.slot, "badge": i.badge,
+                      "device": i.device} for i in self.irqs],
+        }
+
+
+def build(system):
+    spec = Spec(system)
+    # Address spaces: one per group, one per component outside groups.
+    vspace_of = {}
+    for group in system.groups:
+        if group.members:
+            vs = spec.obj("vspace", f"group {group.name}")
+            spec.vspaces.append(vs)
+            for inst in group.members:
+                vspace_of[inst.name] = vs
+    base = FIRST_BASE
+    for inst in system.instances:
+        if inst.name not in vspace_of:
+            vs = spec.obj("vspace", inst.name)
+            spec.vspaces.append(vs)
+            vspace_of[inst.name] = vs
+        comp = ComponentLayout(inst, base)
+        comp.vspace = vspace_of[inst.name]
+        spec.components.append(comp)
+        comp.port_bytes = _port_bytes(inst)
+        size = IMAGE_MAX + 2 * THREAD_AREA + comp.port_bytes
+        base = (base + size + LARGE_PAGE - 1) // LARGE_PAGE * LARGE_PAGE + LARGE_PAGE
+    by_name = {c.name: c for c in spec.components}
+    if base > USER_TOP:
+        raise ValueError(f"the components need {base:#x} bytes of address space; at most {USER_TOP:#x} fit")
+
+    for comp in spec.components:
+        inst, ctype = comp.inst, comp.inst.type
+        ports = ctype.ports.values()
+        provides_rpc = any(p.kind == "provides" and p.interface and p.interface.kind == "rpc" for p in ports)
+        comp.dispatch = (provides_rpc or any(p.kind == "consumes" for p in ports) or bool(inst.devices)
+                         or any(p.kind in ("provides", "uses") and p.interface and p.interface.kind == "ring"
+                                for p in ports))
+        comp.cnode = spec.obj("cnode", f"{comp.name} cspace")
+        comp.notification = spec.obj("notification", f"{comp.name} notification")
+        spec.cap(comp, "notification", comp.notification, ALL_RIGHTS)
+        if provides_rpc:
+            comp.endpoint = spec.obj("endpoint", f"{comp.name} endpoint")
+            spec.cap(comp, "endpoint", comp.endpoint, ALL_RIGHTS)
+
+        roles = ["main"] + (["server"] if ctype.control and provides_rpc else [])
+        for t_index, role in enumerate(roles):
+            area = inst_area = comp.base + IMAGE_MAX + t_index * THREAD_AREA
+            tcb = spec.obj("tcb", f"{comp.name}.{role}")
+            stack = [spec.obj("frame", f"{comp.name}.{role} stack[{i}]", 12) for i in range(inst.stack // PAGE)]
+            stack_bottom = area + PAGE                      # a guard page below
+            spec.map(comp, stack_bottom, stack, PAGE)
+            ipc_frame = spec.obj("frame", f"{comp.name}.{role} ipc buffer", 12)
+            ipc_vaddr = inst_area + THREAD_AREA - 2 * PAGE
+            spec.map(comp, ipc_vaddr, [ipc_frame], PAGE)
+            thread = Thread(comp, role, tcb, stack_bottom, stack_bottom + inst.stack, ipc_vaddr, ipc_frame,
+                            comp.name if role == "main" else f"{comp.name}.{role}")
+            spec.cap(comp, f"tcb.{role}", tcb, ALL_RIGHTS)
+            comp.threads.append(thread)
+            spec.threads.append(thread)
+        # The notification wakes the dispatcher: the main thread unless a control component has a server thread.
+        if not ctype.control:
+            comp.threads[0].bound_notification = comp.notification
+        comp.next_vaddr = comp.base + IMAGE_MAX + len(roles) * THREAD_AREA if len(roles) > 2 else \
+            comp.base + IMAGE_MAX + 2 * THREAD_AREA
+
+    # Connections.
+    provider_clients = {}
+    for conn in system.connections:
+        src, dst = by_name[conn.from_inst.name], by_name[conn.to_inst.name]
+        fp, tp = conn.from_port, conn.to_port
+        if conn.kind == "rpc":
+            port_index = sorted(p.name for p in dst.inst.type.ports.values() if p.kind == "provides").index(tp.name)
+            clients = provider_clients.setdefault((dst.name, tp.name), [])
+            badge = RPC_BADGE | (port_index << 16) | len(clients)
+            clients.append(conn)
+            slot = spec.cap(src, f"rpc {fp.name}", dst.endpoint, RIGHTS["W"] | RIGHTS["GR"], badge)
+            entry = {"port": fp.name, "interface": conn.interface, "slot": slot, "buffer": None, "buffer_size": 0}
+            server_entry = {"port": tp.name, "interface": conn.interface, "client": len(clients) - 1,
+                            "client_name": src.name, "badge": badge, "port_index": port_index, "buffer": None,
+                            "buffer_size": 0}
+            if conn.buffer:
+                frames, page = spec.frames(f"{conn.label} buffer", conn.buffer)
+                size = len(frames) * page
+                entry["buffer"], entry["buffer_size"] = src.region(size, page), size
+                server_entry["buffer"], server_entry["buffer_size"] = dst.region(size, page), size
+                spec.map(src, entry["buffer"], frames, page)
+                spec.map(dst, server_entry["buffer"], frames, page)
+            src.glue["rpc_uses"].append(entry)
+            dst.glue["rpc_provides"].append(server_entry)
+        elif conn.kind == "event":
+            events = conn.interface.events if conn.interface else [None]
+            bits = {e: dst.bit(f"event {tp.name}" + (f".{e}" if e else "")) for e in events}
+            badge = sum(1 << b for b in bits.values())
+            slot = spec.cap(src, f"event {fp.name} -> {dst.name}.{tp.name}", dst.notification, RIGHTS["W"], badge)
+            src.glue["emits"].append({"port": fp.name, "slot": slot, "bits": bits, "events": events})
+            if not any(e["port"] == tp.name for e in dst.glue["consumes"]):
+                dst.glue["consumes"].append({"port": tp.name, "bits": bits, "events": events})
+        elif conn.kind == "dataport":
+            frames, page = spec.frames(conn.label, conn.size)
+            size = len(frames) * page
+            for side, port in ((src, fp), (dst, tp)):
+                vaddr = side.region(size, page)
+                spec.map(side, vaddr, frames, page)
+                first = None
+                for i, f in enumerate(frames):
+                    s = spec.cap(side, f"dataport {port.name}[{i}]", f, RIGHTS["R"] | RIGHTS["W"])
+                    first = s if first is None else first
+                side.glue["dataports"].append({"port": port.name, "vaddr": vaddr, "size": conn.size,
+                                               "first_frame_slot": first, "frames": len(frames), "page": page})
+        elif conn.kind == "ring":
+            iface = conn.interface
+            sq_bytes, sq_entry = ring_bytes(conn.entries, iface.ring_request.size)
+            cq_bytes, cq_entry = ring_bytes(conn.entries, iface.ring_response.size)
+            frames, page = spec.frames(f"{conn.label} rings", sq_bytes + cq_bytes)
+            size = len(frames) * page
+            # Each side's wake-up bit on its own notification, and a cap to signal the other side's.
+            client_bit = src.bit(f"ring {fp.name} completions")
+            server_bit = dst.bit(f"ring {tp.name} from {src.name}")
+            to_server = spec.cap(src, f"ring {fp.name} notify", dst.notification, RIGHTS["W"], 1 << server_bit)
+            to_client = spec.cap(dst, f"ring {tp.name} notify {src.name}", src.notification, RIGHTS["W"],
+                                 1 << client_bit)
+            for side, port, role, bit, notify in ((src, fp, "client", client_bit, to_server),
+                                                  (dst, tp, "server", server_bit, to_client)):
+                vaddr = side.region(size, page)
+                spec.map(side, vaddr, frames, page)
+                side.glue["rings"].append({"port": port.name, "role": role, "interface": iface, "vaddr": vaddr,
+                                           "sq_offset": 0, "cq_offset": sq_bytes, "entries": conn.entries,
+                                           "sq_entry": sq_entry, "cq_entry": cq_entry, "bit": bit,
+                                           "notify_slot": notify, "peer": (dst if role == "client" else src).name})
+
+    # Devices: registers mapped uncached (QEMU does not care), interrupts as notification bits.
+    for comp in spec.components:
+        for dev in comp.inst.devices:
+            regs = []
+            for r_index, (paddr, size) in enumerate(dev.dt.regs):
+                first_page = paddr & ~(PAGE - 1)
+                npages = (paddr + size - first_page + PAGE - 1) // PAGE
+                frames = [spec.obj("device_frame", f"{comp.name}.{dev.name} regs[{r_index}][{i}]", 12,
+                                   first_page + i * PAGE) for i in range(npages)]
+                vaddr = comp.region(npages * PAGE)
+                spec.map(comp, vaddr, frames, PAGE)
+                regs.append({"vaddr": vaddr + (paddr - first_page), "paddr": paddr, "size": size})
+            irqs = []
+            for irq in dev.dt.irqs:
+                bit = comp.bit(f"irq {dev.name} {irq}")
+                slot = comp.slot(f"irq {dev.name} {irq}")
+                spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name))
+                irqs.append({"irq": irq, "bit": bit, "slot": slot})
+            comp.glue["devices"].append({"name": dev.name, "node": dev.dt.name, "regs": regs, "irqs": irqs,
+                                         "compatible": dev.dt.compatible})
+
+    for comp in spec.components:
+        needed = comp.next_slot
+        comp.radix = max(6, (needed - 1).bit_length())
+        comp.cnode.size_bits = comp.radix
+        if comp.next_vaddr > comp.base + IMAGE_MAX + 2 * THREAD_AREA + comp.port_bytes + PAGE:
+            raise ValueError(f"component {comp.name}: port regions overflow their reservation")
+    return spec
+
+
+def _port_bytes(inst):
+    """Address space a component's ports need (an upper bound: pages, alignment, guards)."""
+    total = 0
+    for port in inst.type.ports.values():
+        for conn in port.connections:
+            if conn.kind == "dataport":
+                total += page_round(conn.size) + 2 * LARGE_PAGE
+            elif conn.kind == "ring":
+                iface = conn.interface
+                size = ring_bytes(conn.entries, iface.ring_request.size)[0] + \
+                    ring_bytes(conn.entries, iface.ring_response.size)[0]
+                total += page_round(size) + 2 * LARGE_PAGE
+            elif conn.kind == "rpc" and conn.buffer:
+                total += page_round(conn.buffer) + 2 * LARGE_PAGE
+    for dev in inst.devices:
+        for _, size in dev.dt.regs:
+            total += page_round(size) + 2 * PAGE
+    return total

@@ -1,0 +1,34 @@
+/* C start-up of a component thread (linked into components only). */
+#include <sel/glue.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void __libc_init_array(void);
+void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer);
+
+void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer)
+{
+    __sel_ipc_buffer = ipc_buffer;
+    if (role == 0)
+        __libc_init_array();
+    __glue_main(role);
+    exit(0);
+}
+
+/* exit() and a return from run() end here. */
+void _exit(int status)
+{
+    __glue_exit(status);
+}
+
+void sel_glue_fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s: ", __glue_component_name);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    __glue_exit(1);
+}

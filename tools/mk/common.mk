@@ -1,0 +1,79 @@
+# Shared by the top-level Makefile and tools/mk/system.mk: the toolchain,
+# flags, the kernel's objects, libsel, and how a bootable image is made.
+
+BUILD      ?= build
+CROSS      := riscv64-unknown-elf-
+CC         := $(CROSS)gcc
+OBJCOPY    := $(CROSS)objcopy
+HOST_CC    := gcc
+QEMU       := qemu-system-riscv64
+FIRMWARE   := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+SMP        ?= 2
+MEMORY     ?= 256M
+QEMU_FLAGS  = -machine virt -smp $(SMP) -m $(MEMORY) -nographic -bios $(FIRMWARE)
+# These tools use only the standard library, so any python3 will do; codegen finds its own.
+PYTHON     := python3
+CODEGEN    := codegen/codegen
+
+ARCH_FLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64
+WARNINGS   := -Wall -Wextra -Werror -Wno-unused-parameter
+KERNEL_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany -std=c11 -O2 -g -ffreestanding -fno-stack-protector \
+                 -fno-pic -fno-omit-frame-pointer $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
+KERNEL_LDFLAGS := $(ARCH_FLAGS) -nostdlib -static -T kernel/arch/riscv/kernel.ld -Wl,--build-id=none \
+                  -Wl,--no-warn-rwx-segments
+USER_CFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \
+               -ffunction-sections -fdata-sections -MMD -MP
+USER_LDFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -T libsel/user.ld -Wl,--gc-sections \
+                -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+COMPONENT_CFLAGS := $(USER_CFLAGS)
+COMPONENT_LDFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -Llibsel -Wl,--gc-sections \
+                     -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+
+KERNEL_SRCS := $(wildcard kernel/arch/riscv/head.S kernel/arch/riscv/entry.S kernel/arch/riscv/*.c \
+                          kernel/core/*.c kernel/object/*.c)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
+LIBSEL_SRCS := $(wildcard libsel/src/*.c libsel/src/*.S)
+LIBSEL      := $(BUILD)/libsel.a
+# Start-up code: root tasks and components each have their own.
+ROOTTASK_RT := $(patsubst %,$(BUILD)/%.o,$(wildcard libsel/roottask/*.c libsel/roottask/*.S))
+COMPONENT_RT := $(patsubst %,$(BUILD)/%.o,$(wildcard libsel/component/*.c libsel/component/*.S))
+
+$(BUILD)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/kernel/%.S.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(LIBSEL): $(patsubst %,$(BUILD)/%.o,$(LIBSEL_SRCS))
+	@rm -f $@
+	$(CROSS)ar rcs $@ $^
+
+# A root task from the C files of one folder: $(1) name, $(2) folder, $(3) extra objects.
+define roottask
+$(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/%.o,$(wildcard $(2)/*.c)) $(3) $(ROOTTASK_RT) $(LIBSEL) libsel/user.ld
+	$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
+endef
+
+# An image: the kernel linked with a boot archive; $(1) image path without extension, $(2) archive.
+define image
+$(1).elf: $(KERNEL_OBJS) $(2) kernel/arch/riscv/kernel.ld kernel/arch/riscv/archive.S
+	$(CC) $(KERNEL_CFLAGS) -c -o $(1).archive.o kernel/arch/riscv/archive.S -DARCHIVE_FILE='"$(2)"'
+	$(CC) $(KERNEL_LDFLAGS) -o $$@ $(KERNEL_OBJS) $(1).archive.o
+$(1).bin: $(1).elf
+	$(OBJCOPY) -O binary $$< $$@
+endef
+
+# Keep every intermediate file (object files of pattern-built programs included).
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,49 @@
+# Builds (and runs) one system: its components, its loader and its image.
+#   make -f tools/mk/system.mk SYSTEM=system.yaml image|run
+#   make -f tools/mk/system.mk CODEGEN_ARGS="--test-component NAME" SYS_OUT=... image
+# codegen writes $(SYS_OUT)/generated.mk with the rules for the components;
+# make builds it first (it is an included makefile) and restarts.
+
+include tools/mk/common.mk
+
+SYSTEM ?= system.yaml
+SYS_OUT ?= $(BUILD)/systems/$(basename $(notdir $(SYSTEM)))
+CODEGEN_ARGS ?= $(SYSTEM)
+CODEGEN_INPUTS := $(filter-out --%,$(CODEGEN_ARGS)) \
+                  $(shell find components idl tests/components -name '*.yaml' 2>/dev/null) \
+                  $(wildcard codegen/codegen codegen/selgen/*.py codegen/templates/*.j2 codegen/schema/*.json)
+
+$(SYS_OUT)/generated.mk: $(filter %.yaml %.py %.j2 %.json codegen/codegen,$(CODEGEN_INPUTS))
+	@mkdir -p $(SYS_OUT)
+	$(CODEGEN) $(CODEGEN_ARGS) --out $(SYS_OUT)
+	@touch $@
+
+include $(SYS_OUT)/generated.mk
+
+LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.c.o,$(wildcard loader/*.c)) $(SYS_OUT)/spec.o
+
+$(BUILD)/loader/%.c.o: loader/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iloader -c -o $@ $<
+
+$(SYS_OUT)/spec.o: $(SYS_OUT)/spec.c loader/spec.h
+	$(CC) $(USER_CFLAGS) -Iloader -c -o $@ $<
+
+$(SYS_OUT)/loader.elf: $(LOADER_OBJS) $(ROOTTASK_RT) $(LIBSEL) libsel/user.ld
+	$(CC) $(USER_LDFLAGS) -o $@ $(LOADER_OBJS) $(ROOTTASK_RT) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
+
+# The archive: the loader first, then each component; components keep their symbols for fault reports.
+$(SYS_OUT)/image.archive: $(SYS_OUT)/loader.elf $(SYS_ELFS) tools/mkarchive.py
+	$(CROSS)strip -o $(SYS_OUT)/loader.stripped $(SYS_OUT)/loader.elf
+	@for c in $(SYS_COMPONENTS); do $(CROSS)strip --strip-debug -o $(SYS_OUT)/components/$$c.stripped \
+	    $(SYS_OUT)/components/$$c.elf || exit 1; done
+	$(PYTHON) tools/mkarchive.py $@ loader=$(SYS_OUT)/loader.stripped \
+	    $(foreach c,$(SYS_COMPONENTS),$(c)=$(SYS_OUT)/components/$(c).stripped)
+
+$(eval $(call image,$(SYS_OUT)/image,$(SYS_OUT)/image.archive))
+
+.PHONY: image run
+image: $(SYS_OUT)/image.bin
+
+run: $(SYS_OUT)/image.bin
+	$(QEMU) -machine virt -smp $(SYS_HARTS) -m $(SYS_MEMORY) -nographic -bios $(FIRMWARE) -kernel $<
