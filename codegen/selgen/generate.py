@@ -285,7 +285,7 @@ def component_context(spec, comp, system):
         "type_decls": type_decls(interfaces.values()), "uses": uses, "provides": list(provides.values()),
         "consumes": list(consumed.values()), "emits": list(emits.values()), "dataports": comp.glue["dataports"],
         "rings": rings, "devices": comp.glue["devices"], "rpc_badge": RPC_BADGE,
-        "notification_bits": comp.notification_bits,
+        "notification_bits": comp.notification_bits, "default_handlers": ctype_.default_handlers,
     }
 
 
@@ -319,11 +319,8 @@ def generate(system, spec, out_dir, root_dir, system_path):
     spec_json = json.dumps(spec.json(), indent=1, sort_keys=False) + "\n"
     if write_if_changed(os.path.join(out_dir, "spec.json"), spec_json):
         written.append(os.path.join(out_dir, "spec.json"))
-    sources = {}
-    for comp in spec.components:
-        folder = os.path.relpath(comp.inst.type.folder, root_dir)
-        sources[comp.name] = sorted(os.path.join(folder, f) for f in os.listdir(comp.inst.type.folder)
-                                    if f.endswith(".c"))
+    sources = {comp.name: [os.path.relpath(s, root_dir) for s in comp.inst.type.sources]
+               for comp in spec.components}
     emit("generated.mk", "generated.mk.j2", spec=spec, sources=sources, out=os.path.relpath(out_dir, root_dir),
          source=rel_system, system=system)
     return written

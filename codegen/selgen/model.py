@@ -4,6 +4,7 @@ the checks here) and linked together.  Every problem is reported with its
 place; nothing is generated unless there are none.
 """
 import difflib
+import glob
 import os
 import re
 
@@ -300,6 +301,8 @@ class ComponentType:
     def __init__(self, name, folder, file, control):
         self.name, self.folder, self.file, self.control = name, folder, file, control
         self.ports = {}
+        self.sources = []            # C files: the folder's, and any listed under 'sources'
+        self.default_handlers = False
 
 
 class Components:
@@ -342,6 +345,16 @@ class Components:
     def _build(self, root, folder, display):
         p = self.problems
         ctype = ComponentType(root.value("component"), folder, display, root.value("control", False))
+        ctype.default_handlers = root.value("default_handlers", False)
+        ctype.sources = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".c"))
+        for snode in root.get("sources", []):
+            matches = sorted(glob.glob(os.path.join(self.root_dir, snode.value)))
+            if not matches:
+                p.add(snode, f"source '{snode.value}' matches no file")
+            ctype.sources += [m for m in matches if m not in ctype.sources]
+        if not ctype.sources:
+            p.add(root.get("component"), f"component '{ctype.name}' has no C sources (no .c file in "
+                                         f"{os.path.relpath(folder, self.root_dir)})")
         folder_name = os.path.basename(folder)
         if ctype.name != folder_name:
             p.add(root.get("component"), f"this component is called '{ctype.name}', but its folder is "

@@ -3,7 +3,6 @@
  * dataport and events, hands it jobs through a ring, logs, and reports.
  */
 #include <component.h>
-#include <sel/syscall.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +63,6 @@ int run(void)
     snprintf(line, sizeof(line), "%d checks failed", failures);
     log_write(line, strlen(line));
 
-    printf("client: %s; powering off\n", failures ? "SOME CHECKS FAILED" : "every connection kind works");
-    sel_debug_halt(failures);
+    printf("client: %s\n", failures ? "SOME CHECKS FAILED" : "every connection kind works");
+    return failures;
 }
