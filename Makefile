@@ -31,7 +31,8 @@ run: deps
 	@$(SYSTEM_MAKE) SYSTEM=$(SYSTEM) SYS_OUT=$(SYS_OUT) run
 
 graph: deps
-	$(CODEGEN) $(SYSTEM) --out $(SYS_OUT) --graph
+	@$(say) CODEGEN $(SYS_OUT)
+	$(Q)$(CODEGEN) $(SYSTEM) --out $(SYS_OUT) --graph
 
 # ---- root-task images: the kernel test suite and the benchmark ----------------------------
 
@@ -40,8 +41,9 @@ $(eval $(call roottask,bench,tools/bench))
 
 $(BUILD)/images/%.archive: $(BUILD)/%.elf tools/mkarchive.py
 	@mkdir -p $(dir $@)
-	$(CROSS)strip -o $(BUILD)/images/$*.stripped $<
-	$(PYTHON) tools/mkarchive.py $@ $*=$(BUILD)/images/$*.stripped
+	$(Q)$(CROSS)strip -o $(BUILD)/images/$*.stripped $<
+	@$(say) ARCHIVE $@
+	$(Q)$(PYTHON) tools/mkarchive.py $@ $*=$(BUILD)/images/$*.stripped
 
 $(eval $(call image,$(BUILD)/images/kerneltest,$(BUILD)/images/kerneltest.archive))
 $(eval $(call image,$(BUILD)/images/bench,$(BUILD)/images/bench.archive))
@@ -53,7 +55,7 @@ COMPONENTS_WITH_TESTS = $(notdir $(patsubst %/,%,$(dir $(wildcard tests/componen
 test: deps
 	@rm -rf $(BUILD)/results
 	@$(MAKE) -k --no-print-directory test-host test-codegen test-kernel test-system test-components; \
-	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen kernel system \
+	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen kernel $(addprefix system-,$(SYSTEM_TESTS)) \
 	     $(addprefix component-,$(COMPONENTS_WITH_TESTS))
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
@@ -70,7 +72,8 @@ $(BUILD)/host/test_untyped: tests/host/test_untyped.c $(HOST_HEADERS)
 $(BUILD)/host/test_prio_bitmap: tests/host/test_prio_bitmap.c $(HOST_HEADERS)
 $(BUILD)/host/%:
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+	@$(say) HOSTCC $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 test-host: $(HOST_TESTS)
 	@mkdir -p $(BUILD)/results
@@ -85,13 +88,12 @@ test-kernel: $(BUILD)/images/kerneltest.bin
 	@$(PYTHON) tools/qemu-test.py --name kernel --timeout 300 --log $(BUILD)/logs/kernel.log \
 	    --results $(BUILD)/results/kernel.txt -- $(QEMU) $(QEMU_FLAGS) -kernel $<
 
-# The default system, booted, checked line by line against tests/system/demo.expect.
+# Every system with a tests/system/<name>.expect (the default one, examples/), booted and checked line by line.
+SYSTEM_TESTS = $(basename $(notdir $(wildcard tests/system/*.expect)))
+
 test-system:
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
-	@$(SYSTEM_MAKE) SYSTEM=system.yaml SYS_OUT=$(BUILD)/systems/system image
-	@$(PYTHON) tools/qemu-test.py --name system --timeout 120 --log $(BUILD)/logs/system.log \
-	    --expect tests/system/demo.expect --results $(BUILD)/results/system.txt -- \
-	    $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/systems/system/image.bin
+	@tools/run-system-tests.sh $(BUILD) "$(SYSTEM_MAKE)" $(QEMU) $(QEMU_FLAGS)
 
 # One component's tests: codegen builds a system of the component and a test driver playing its peers.
 test-component:

@@ -625,14 +625,15 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 continue
         if conn.kind == "rpc":
             conn.buffer = parse_size(cnode.value("buffer", DEFAULT_RPC_BUFFER)) if conn.interface.uses_buffer else 0
-        # A using port talks to one provider; a dataport joins exactly two components.
+        # A using port talks to one provider; a dataport or a ring joins exactly two components.
         for end, port in (("from", f), ("to", t)):
-            if port.kind in ("uses", "dataports"):
+            if port.kind in ("uses", "dataports") or conn.kind == "ring":
                 key = (getattr(conn, f"{end}_inst").name, port.name)
                 if key in seen_uses:
+                    why = {"dataport": "a dataport joins two components", "ring": "a ring joins two components"}.get(
+                        conn.kind, "a using port connects to one provider")
                     problems.add(cnode.get(end), f"port '{cnode.value(end)}' is connected twice (lines "
-                                                 f"{seen_uses[key]} and {cnode.get(end).line}); "
-                                                 f"{'a dataport joins two components' if port.kind == 'dataports' else 'a using port connects to one provider'}")
+                                                 f"{seen_uses[key]} and {cnode.get(end).line}); {why}")
                     bad = True
                 else:
                     seen_uses[key] = cnode.get(end).line

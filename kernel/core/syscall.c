@@ -237,6 +237,19 @@ void handle_syscall(struct tcb *t)
         break;
     case SEL_SYS_NULL:
         break;
+    case SEL_SYS_DEBUG_PUT_STRING: {
+        /* A whole string under the kernel lock, so lines from different harts do not mix. */
+        word_t *buffer = tcb_ipc_buffer(t);
+        word_t length = t->ctx.regs[REG_A0];
+        if (!buffer)
+            break;
+        if (length > SEL_MSG_MAX_LENGTH * sizeof(word_t))
+            length = SEL_MSG_MAX_LENGTH * sizeof(word_t);
+        const char *text = (const char *)&buffer[IPCBUF_MSG(0)];
+        for (word_t i = 0; i < length; i++)
+            console_putchar(text[i]);
+        break;
+    }
     default:
         t->ctx.regs[REG_PC] -= 4;
         unknown_syscall(t);

@@ -2,6 +2,7 @@
 #include <picolibc.h>
 #include <picotls.h>
 #include <sel/sel.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static const sel_bootinfo_t *bootinfo;
@@ -26,5 +27,6 @@ void __sel_start(const sel_bootinfo_t *bi)
 /* exit() ends here: the root task's status becomes QEMU's exit status. */
 void _exit(int status)
 {
+    fflush(stdout);
     sel_debug_halt(status);
 }

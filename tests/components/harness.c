@@ -65,5 +65,6 @@ int run(void)
         }
     }
     printf("component tests: %u passed, %u failed\nALL TESTS DONE\n", passed, failed);
+    fflush(stdout);
     sel_debug_halt(failed ? 1 : 0);
 }

@@ -2,6 +2,14 @@
 # flags, the kernel's objects, libsel, and how a bootable image is made.
 
 BUILD      ?= build
+# Commands are printed only with V=1.
+ifeq ($(V),1)
+Q :=
+say := true
+else
+Q := @
+say := printf '  %-8s %s\n'
+endif
 CROSS      := riscv64-unknown-elf-
 CC         := $(CROSS)gcc
 OBJCOPY    := $(CROSS)objcopy
@@ -40,37 +48,45 @@ COMPONENT_RT := $(patsubst %,$(BUILD)/%.o,$(wildcard libsel/component/*.c libsel
 
 $(BUILD)/kernel/%.c.o: kernel/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/kernel/%.S.o: kernel/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(USER_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(USER_CFLAGS) -c -o $@ $<
 
 $(LIBSEL): $(patsubst %,$(BUILD)/%.o,$(LIBSEL_SRCS))
 	@rm -f $@
-	$(CROSS)ar rcs $@ $^
+	@$(say) AR $@
+	$(Q)$(CROSS)ar rcs $@ $^
 
 # A root task from the C files of one folder: $(1) name, $(2) folder, $(3) extra objects.
 define roottask
 $(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/%.o,$(wildcard $(2)/*.c)) $(3) $(ROOTTASK_RT) $(LIBSEL) libsel/user.ld
-	$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
+	@$(say) LD $$@
+	$(Q)$(CC) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
 endef
 
 # An image: the kernel linked with a boot archive; $(1) image path without extension, $(2) archive.
 define image
 $(1).elf: $(KERNEL_OBJS) $(2) kernel/arch/riscv/kernel.ld kernel/arch/riscv/archive.S
-	$(CC) $(KERNEL_CFLAGS) -c -o $(1).archive.o kernel/arch/riscv/archive.S -DARCHIVE_FILE='"$(2)"'
-	$(CC) $(KERNEL_LDFLAGS) -o $$@ $(KERNEL_OBJS) $(1).archive.o
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $(1).archive.o kernel/arch/riscv/archive.S -DARCHIVE_FILE='"$(2)"'
+	@$(say) LD $$@
+	$(Q)$(CC) $(KERNEL_LDFLAGS) -o $$@ $(KERNEL_OBJS) $(1).archive.o
 $(1).bin: $(1).elf
-	$(OBJCOPY) -O binary $$< $$@
+	@$(say) IMAGE $$@
+	$(Q)$(OBJCOPY) -O binary $$< $$@
 endef
 
 # Keep every intermediate file (object files of pattern-built programs included).

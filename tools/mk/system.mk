@@ -15,7 +15,8 @@ CODEGEN_INPUTS := $(filter-out --%,$(CODEGEN_ARGS)) \
 
 $(SYS_OUT)/generated.mk: $(filter %.yaml %.py %.j2 %.json codegen/codegen,$(CODEGEN_INPUTS))
 	@mkdir -p $(SYS_OUT)
-	$(CODEGEN) $(CODEGEN_ARGS) --out $(SYS_OUT)
+	@$(say) CODEGEN $(SYS_OUT)
+	$(Q)$(CODEGEN) $(CODEGEN_ARGS) --out $(SYS_OUT)
 	@touch $@
 
 include $(SYS_OUT)/generated.mk
@@ -24,20 +25,24 @@ LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.c.o,$(wildcard loader/*.c)) $(SYS_OUT)/
 
 $(BUILD)/loader/%.c.o: loader/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Iloader -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(USER_CFLAGS) -Iloader -c -o $@ $<
 
 $(SYS_OUT)/spec.o: $(SYS_OUT)/spec.c loader/spec.h
-	$(CC) $(USER_CFLAGS) -Iloader -c -o $@ $<
+	@$(say) CC $<
+	$(Q)$(CC) $(USER_CFLAGS) -Iloader -c -o $@ $<
 
 $(SYS_OUT)/loader.elf: $(LOADER_OBJS) $(ROOTTASK_RT) $(LIBSEL) libsel/user.ld
-	$(CC) $(USER_LDFLAGS) -o $@ $(LOADER_OBJS) $(ROOTTASK_RT) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
+	@$(say) LD $@
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $(LOADER_OBJS) $(ROOTTASK_RT) -Wl,--start-group $(LIBSEL) -lc -Wl,--end-group
 
 # The archive: the loader first, then each component; components keep their symbols for fault reports.
 $(SYS_OUT)/image.archive: $(SYS_OUT)/loader.elf $(SYS_ELFS) tools/mkarchive.py
-	$(CROSS)strip -o $(SYS_OUT)/loader.stripped $(SYS_OUT)/loader.elf
+	$(Q)$(CROSS)strip -o $(SYS_OUT)/loader.stripped $(SYS_OUT)/loader.elf
 	@for c in $(SYS_COMPONENTS); do $(CROSS)strip --strip-debug -o $(SYS_OUT)/components/$$c.stripped \
 	    $(SYS_OUT)/components/$$c.elf || exit 1; done
-	$(PYTHON) tools/mkarchive.py $@ loader=$(SYS_OUT)/loader.stripped \
+	@$(say) ARCHIVE $@
+	$(Q)$(PYTHON) tools/mkarchive.py $@ loader=$(SYS_OUT)/loader.stripped \
 	    $(foreach c,$(SYS_COMPONENTS),$(c)=$(SYS_OUT)/components/$(c).stripped)
 
 $(eval $(call image,$(SYS_OUT)/image,$(SYS_OUT)/image.archive))

@@ -30,7 +30,8 @@ enum sel_syscall {
     SEL_SYS_DEBUG_CAP_IDENTIFY = -12,  /* a0 = cptr in, cap type out */
     SEL_SYS_DEBUG_NAME_THREAD = -14,   /* a0 = TCB cptr, name in the IPC buffer */
     SEL_SYS_NULL = -15,                /* does nothing: the cost of entering and leaving the kernel */
-    SEL_SYS_MIN = -15,
+    SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */
+    SEL_SYS_MIN = -16,
 };
 
 /* Invocation labels: the label of a Call on a kernel object capability. */

@@ -11,6 +11,7 @@
 
 #include <sel/abi.h>
 #include <sel/ipc_buffer.h>
+#include <stddef.h>
 
 /* The calling thread's IPC buffer (a thread-local variable set up by libsel). */
 extern __thread sel_ipc_buffer_t *__sel_ipc_buffer;
@@ -225,6 +226,13 @@ static inline int sel_debug_cap_identify(sel_cptr_t cptr)
     sel__syscall(SEL_SYS_DEBUG_CAP_IDENTIFY, &a0, 0, &m0, &m1, &m2, &m3);
     return (int)a0;
 }
+
+/*
+ * Writes n bytes to the kernel's debug console in one piece (at most 960;
+ * lines from different harts do not mix).  The IPC buffer's message words
+ * are saved and restored around the call.
+ */
+void sel_debug_put_string(const char *s, size_t n);
 
 /* Names thread tcb in kernel messages (at most 15 characters are kept). */
 void sel_debug_name_thread(sel_cptr_t tcb, const char *name);
