@@ -540,6 +540,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
 
     # Connections.
     seen_uses = {}
+    named = set()       # ports some connection names, even one rejected: they are not 'unconnected'
     for index, cnode in enumerate(root.get("connections", Seq(display, 0, 0, []))):
         conn = Connection(cnode.value("kind"), cnode, index)
         ok = True
@@ -562,6 +563,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 continue
             setattr(conn, f"{end}_inst", inst)
             setattr(conn, f"{end}_port", port)
+            named.add((iname, pname))
         extras = {"size": "dataport", "entries": "ring", "buffer": "rpc"}
         for key, kind in extras.items():
             if key in cnode and conn.kind != kind:
@@ -646,7 +648,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         if inst.type is None:
             continue
         for port in inst.type.ports.values():
-            if port.kind in ("uses", "dataports") and not port.connections:
+            if port.kind in ("uses", "dataports") and not port.connections and (inst.name, port.name) not in named:
                 problems.add(inst.node.get("name"), f"port '{inst.name}.{port.name}' ({port.describe()}) is not "
                                                     "connected; add a connection for it")
 
