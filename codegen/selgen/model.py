@@ -284,6 +284,11 @@ class Port:
         self.name, self.kind, self.interface, self.node = name, kind, interface, node
         self.connections = []
 
+    def connections_of(self, inst):
+        """The connections at this port of instance inst (every instance of a component shares its Port objects)."""
+        return [c for c in self.connections
+                if (c.from_inst is inst and c.from_port is self) or (c.to_inst is inst and c.to_port is self)]
+
     @property
     def role(self):
         return {"provides": "provides", "uses": "uses", "emits": "emits", "consumes": "consumes",
@@ -648,7 +653,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         if inst.type is None:
             continue
         for port in inst.type.ports.values():
-            if port.kind in ("uses", "dataports") and not port.connections and (inst.name, port.name) not in named:
+            if port.kind in ("uses", "dataports") and (inst.name, port.name) not in named:
                 problems.add(inst.node.get("name"), f"port '{inst.name}.{port.name}' ({port.describe()}) is not "
                                                     "connected; add a connection for it")
 
@@ -700,7 +705,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             if port.kind == "consumes":
                 bits += len(port.interface.events) if port.interface else 1
             if port.kind in ("provides", "uses") and port.interface and port.interface.kind == "ring":
-                bits += len(port.connections)
+                bits += len(port.connections_of(inst))
         if bits > NOTIFICATION_BITS:
             problems.add(inst.node.get("name"), f"component '{inst.name}' receives {bits} events, interrupts and "
                                                 f"ring wake-ups; at most {NOTIFICATION_BITS} fit its notification")
