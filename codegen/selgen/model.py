@@ -142,7 +142,9 @@ class Interfaces:
         if root is None or len(self.problems.problems) > before:
             self.loaded[name] = None
             return None
-        self.loaded[name] = self._build(root, name, display)
+        iface = self._build(root, name, display)
+        # An interface with problems is not used: what it would say about ports and connections is not true.
+        self.loaded[name] = iface if len(self.problems.problems) == before else None
         return self.loaded[name]
 
     def _build(self, root, name, display):
