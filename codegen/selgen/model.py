@@ -42,6 +42,11 @@ def suggest(name, known):
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def article(kind):
+    """'a' or 'an' before a kind of connection or interface (an rpc, an event, a ring)."""
+    return "an" if kind in ("rpc", "event", "empty") else "a"
+
+
 def known_list(names):
     names = sorted(names)
     return ", ".join(names) if names else "none"
@@ -584,6 +589,11 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         expect = {"rpc": ("uses", "provides"), "ring": ("uses", "provides"), "event": ("emits", "consumes"),
                   "dataport": ("dataports", "dataports")}[conn.kind]
         bad = False
+        if conn.kind != "dataport" and (f.kind, t.kind) == (expect[1], expect[0]):
+            sides = ("emitting", "consuming") if conn.kind == "event" else ("using", "providing")
+            problems.add(cnode.get("from"), f"{conn.kind} connection '{conn.label}' runs the wrong way: 'from' must be "
+                                            f"the {sides[0]} side and 'to' the {sides[1]} side; swap them")
+            continue
         for end, port, want in (("from", f, expect[0]), ("to", t, expect[1])):
             if port.kind != want:
                 side = "using" if end == "from" else "providing"
@@ -595,7 +605,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 else:
                     problems.add(cnode.get(end), f"the '{end}' end of {conn.kind} connection '{conn.label}' must be "
                                                  f"a port that {want} ({side} side); '{cnode.value(end)}' "
-                                                 f"{port.describe()}")
+                                                 f"{'is ' if port.kind == 'dataports' else ''}{port.describe()}")
                 bad = True
         if bad:
             continue
@@ -604,8 +614,8 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             if conn.kind == "event":
                 if (fi is None) != (ti is None) or (fi and ti and fi.name != ti.name):
                     problems.add(cnode, f"connection '{conn.label}' joins events of "
-                                        f"{'interface ' + fi.name if fi else 'no interface'} to "
-                                        f"{'interface ' + ti.name if ti else 'no interface'}")
+                                        f"{f'interface {fi.name!r}' if fi else 'no interface'} to "
+                                        f"{f'interface {ti.name!r}' if ti else 'no interface'}")
                     continue
             else:
                 if fi is None or ti is None:
@@ -615,8 +625,8 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                                         f"({cnode.value('from')}) to interface '{ti.name}' ({cnode.value('to')})")
                     continue
                 if fi.kind != conn.kind:
-                    problems.add(cnode.get("kind"), f"connection '{conn.label}' is a {conn.kind} connection, but "
-                                                    f"interface '{fi.name}' is a{'n' if fi.kind == 'rpc' else ''} "
+                    problems.add(cnode.get("kind"), f"connection '{conn.label}' is {article(conn.kind)} {conn.kind} "
+                                                    f"connection, but interface '{fi.name}' is {article(fi.kind)} "
                                                     f"{fi.kind} interface")
                     continue
             conn.interface = fi
@@ -632,6 +642,10 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 problems.add(cnode.get("entries"), f"ring '{conn.label}' has {conn.entries} entries; the number must "
                                                    f"be a power of two (such as {lower} or {lower * 2})")
                 continue
+        if conn.kind == "rpc" and "buffer" in cnode and not conn.interface.uses_buffer:
+            problems.add(cnode.keys["buffer"], f"connection '{conn.label}' has a 'buffer', but interface "
+                                               f"'{conn.interface.name}' has no buffer parameters to pass through it")
+            continue
         if conn.kind == "rpc":
             conn.buffer = parse_size(cnode.value("buffer", DEFAULT_RPC_BUFFER)) if conn.interface.uses_buffer else 0
         # A using port talks to one provider; a dataport joins exactly two components.
@@ -670,6 +684,9 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             if inst is None:
                 problems.add(mnode, f"group '{gname}' names unknown component '{mnode.value}' "
                                     f"(known: {known_list(by_name)}){suggest(mnode.value, by_name)}")
+                continue
+            if inst in members:
+                problems.add(mnode, f"group '{gname}' lists component '{inst.name}' twice")
                 continue
             if inst.name in in_group:
                 problems.add(mnode, f"component '{inst.name}' is in two groups ('{in_group[inst.name]}' and "
