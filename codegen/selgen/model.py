@@ -27,7 +27,7 @@ SCALARS = {
     "uint8": ("uint8_t", 1), "uint16": ("uint16_t", 2), "uint32": ("uint32_t", 4), "uint64": ("uint64_t", 8),
     "bool": ("bool", 1),
 }
-KERNEL_DEVICES = ("plic", "clint", "memory", "cpus")
+KERNEL_DEVICES = ("plic", "clint", "memory", "cpus", "cpu")
 
 
 def parse_size(value):
