@@ -475,6 +475,9 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             problems.add(node.get("name"), f"component name '{iname}' is used twice (first at line "
                                            f"{by_name[iname].node.line})")
             continue
+        if iname == "loader":
+            problems.add(node.get("name"), "component name 'loader' is taken: the boot archive holds the loader "
+                                           "under that name; choose another")
         ctype = components.get(node.value("source"), node.get("source"))
         inst = Instance(iname, ctype, node, len(system.instances))
         by_name[iname] = inst
