@@ -330,6 +330,10 @@ class Components:
         if folder in self.loaded:
             return self.loaded[folder]
         self.loaded[folder] = None
+        if os.path.isfile(folder):
+            self.problems.add(where, f"source '{source}' is a file; give the component's folder "
+                                     f"('{os.path.relpath(os.path.dirname(folder), self.root_dir)}')")
+            return None
         if not os.path.isdir(folder):
             parent = os.path.dirname(folder)
             try:
