@@ -396,6 +396,11 @@ class Components:
                         if kind in ("provides", "uses") and iface.kind not in ("rpc", "ring"):
                             p.add(iface_node, f"port '{name}' {kind} interface '{iface.name}', which has neither "
                                               "procedures nor a ring")
+                        for proc in iface.procedures if kind == "provides" else []:
+                            if proc.name in ("client", "client_name"):
+                                p.add(iface_node, f"procedure '{proc.name}' of interface '{iface.name}' would clash "
+                                                  f"with the generated {name}_{proc.name}() of provided port "
+                                                  f"'{name}'; rename the procedure")
                         if kind in ("emits", "consumes") and iface.kind != "event":
                             p.add(iface_node, f"event port '{name}' names interface '{iface.name}', which has no "
                                               "events")
