@@ -472,6 +472,11 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         m = root.get("machine")
         machine["harts"] = m.value("harts", machine["harts"])
         machine["memory"] = parse_size(m.value("memory", machine["memory"]))
+        if machine["memory"] % (1 << 20):
+            # QEMU's -m (and the device tree dumped with it) counts whole megabytes.
+            problems.add(m.get("memory"), f"'memory' of 'machine' must be a whole number of megabytes, "
+                                          f"not {m.value('memory')}")
+            machine["memory"] = DEFAULT_MACHINE["memory"]
     system = System(name, display, machine)
     interfaces = Interfaces(idl_dir, problems, root_dir)
     components = Components(root_dir, interfaces, problems)
