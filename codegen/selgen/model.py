@@ -665,6 +665,10 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             continue
         if conn.kind == "rpc":
             conn.buffer = parse_size(cnode.value("buffer", DEFAULT_RPC_BUFFER)) if conn.interface.uses_buffer else 0
+            if conn.buffer > (1 << 30):
+                problems.add(cnode.get("buffer"), f"the buffer of rpc connection '{conn.label}' is "
+                                                  f"{cnode.value('buffer')}; at most 1G")
+                continue
         # A using port talks to one provider; a dataport joins exactly two components.
         for end, port in (("from", f), ("to", t)):
             if port.kind in ("uses", "dataports"):
