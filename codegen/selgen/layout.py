@@ -326,7 +326,7 @@ def _port_bytes(inst):
     """Address space a component's ports need (an upper bound: pages, alignment, guards)."""
     total = 0
     for port in inst.type.ports.values():
-        for conn in port.connections:
+        for conn in port.connections_of(inst):
             if conn.kind == "dataport":
                 total += page_round(conn.size) + 2 * LARGE_PAGE
             elif conn.kind == "ring":

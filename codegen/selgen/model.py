@@ -27,7 +27,7 @@ SCALARS = {
     "uint8": ("uint8_t", 1), "uint16": ("uint16_t", 2), "uint32": ("uint32_t", 4), "uint64": ("uint64_t", 8),
     "bool": ("bool", 1),
 }
-KERNEL_DEVICES = ("plic", "clint", "memory", "cpus")
+KERNEL_DEVICES = ("plic", "clint", "memory", "cpus", "cpu")
 
 
 def parse_size(value):
@@ -40,6 +40,11 @@ def parse_size(value):
 def suggest(name, known):
     close = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def article(kind):
+    """'a' or 'an' before a kind of connection or interface (an rpc, an event, a ring)."""
+    return "an" if kind in ("rpc", "event", "empty") else "a"
 
 
 def known_list(names):
@@ -142,7 +147,9 @@ class Interfaces:
         if root is None or len(self.problems.problems) > before:
             self.loaded[name] = None
             return None
-        self.loaded[name] = self._build(root, name, display)
+        iface = self._build(root, name, display)
+        # An interface with problems is not used: what it would say about ports and connections is not true.
+        self.loaded[name] = iface if len(self.problems.problems) == before else None
         return self.loaded[name]
 
     def _build(self, root, name, display):
@@ -284,6 +291,11 @@ class Port:
         self.name, self.kind, self.interface, self.node = name, kind, interface, node
         self.connections = []
 
+    def connections_of(self, inst):
+        """The connections at this port of instance inst (every instance of a component shares its Port objects)."""
+        return [c for c in self.connections
+                if (c.from_inst is inst and c.from_port is self) or (c.to_inst is inst and c.to_port is self)]
+
     @property
     def role(self):
         return {"provides": "provides", "uses": "uses", "emits": "emits", "consumes": "consumes",
@@ -318,6 +330,10 @@ class Components:
         if folder in self.loaded:
             return self.loaded[folder]
         self.loaded[folder] = None
+        if os.path.isfile(folder):
+            self.problems.add(where, f"source '{source}' is a file; give the component's folder "
+                                     f"('{os.path.relpath(os.path.dirname(folder), self.root_dir)}')")
+            return None
         if not os.path.isdir(folder):
             parent = os.path.dirname(folder)
             try:
@@ -380,6 +396,11 @@ class Components:
                         if kind in ("provides", "uses") and iface.kind not in ("rpc", "ring"):
                             p.add(iface_node, f"port '{name}' {kind} interface '{iface.name}', which has neither "
                                               "procedures nor a ring")
+                        for proc in iface.procedures if kind == "provides" else []:
+                            if proc.name in ("client", "client_name"):
+                                p.add(iface_node, f"procedure '{proc.name}' of interface '{iface.name}' would clash "
+                                                  f"with the generated {name}_{proc.name}() of provided port "
+                                                  f"'{name}'; rename the procedure")
                         if kind in ("emits", "consumes") and iface.kind != "event":
                             p.add(iface_node, f"event port '{name}' names interface '{iface.name}', which has no "
                                               "events")
@@ -451,6 +472,11 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         m = root.get("machine")
         machine["harts"] = m.value("harts", machine["harts"])
         machine["memory"] = parse_size(m.value("memory", machine["memory"]))
+        if machine["memory"] % (1 << 20):
+            # QEMU's -m (and the device tree dumped with it) counts whole megabytes.
+            problems.add(m.get("memory"), f"'memory' of 'machine' must be a whole number of megabytes, "
+                                          f"not {m.value('memory')}")
+            machine["memory"] = DEFAULT_MACHINE["memory"]
     system = System(name, display, machine)
     interfaces = Interfaces(idl_dir, problems, root_dir)
     components = Components(root_dir, interfaces, problems)
@@ -463,6 +489,9 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             problems.add(node.get("name"), f"component name '{iname}' is used twice (first at line "
                                            f"{by_name[iname].node.line})")
             continue
+        if iname == "loader":
+            problems.add(node.get("name"), "component name 'loader' is taken: the boot archive holds the loader "
+                                           "under that name; choose another")
         ctype = components.get(node.value("source"), node.get("source"))
         inst = Instance(iname, ctype, node, len(system.instances))
         by_name[iname] = inst
@@ -540,6 +569,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
 
     # Connections.
     seen_uses = {}
+    named = set()       # ports some connection names, even one rejected: they are not 'unconnected'
     for index, cnode in enumerate(root.get("connections", Seq(display, 0, 0, []))):
         conn = Connection(cnode.value("kind"), cnode, index)
         ok = True
@@ -562,6 +592,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 continue
             setattr(conn, f"{end}_inst", inst)
             setattr(conn, f"{end}_port", port)
+            named.add((iname, pname))
         extras = {"size": "dataport", "entries": "ring", "buffer": "rpc"}
         for key, kind in extras.items():
             if key in cnode and conn.kind != kind:
@@ -575,6 +606,11 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         expect = {"rpc": ("uses", "provides"), "ring": ("uses", "provides"), "event": ("emits", "consumes"),
                   "dataport": ("dataports", "dataports")}[conn.kind]
         bad = False
+        if conn.kind != "dataport" and (f.kind, t.kind) == (expect[1], expect[0]):
+            sides = ("emitting", "consuming") if conn.kind == "event" else ("using", "providing")
+            problems.add(cnode.get("from"), f"{conn.kind} connection '{conn.label}' runs the wrong way: 'from' must be "
+                                            f"the {sides[0]} side and 'to' the {sides[1]} side; swap them")
+            continue
         for end, port, want in (("from", f, expect[0]), ("to", t, expect[1])):
             if port.kind != want:
                 side = "using" if end == "from" else "providing"
@@ -586,7 +622,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 else:
                     problems.add(cnode.get(end), f"the '{end}' end of {conn.kind} connection '{conn.label}' must be "
                                                  f"a port that {want} ({side} side); '{cnode.value(end)}' "
-                                                 f"{port.describe()}")
+                                                 f"{'is ' if port.kind == 'dataports' else ''}{port.describe()}")
                 bad = True
         if bad:
             continue
@@ -595,8 +631,8 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             if conn.kind == "event":
                 if (fi is None) != (ti is None) or (fi and ti and fi.name != ti.name):
                     problems.add(cnode, f"connection '{conn.label}' joins events of "
-                                        f"{'interface ' + fi.name if fi else 'no interface'} to "
-                                        f"{'interface ' + ti.name if ti else 'no interface'}")
+                                        f"{f'interface {fi.name!r}' if fi else 'no interface'} to "
+                                        f"{f'interface {ti.name!r}' if ti else 'no interface'}")
                     continue
             else:
                 if fi is None or ti is None:
@@ -606,8 +642,8 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                                         f"({cnode.value('from')}) to interface '{ti.name}' ({cnode.value('to')})")
                     continue
                 if fi.kind != conn.kind:
-                    problems.add(cnode.get("kind"), f"connection '{conn.label}' is a {conn.kind} connection, but "
-                                                    f"interface '{fi.name}' is a{'n' if fi.kind == 'rpc' else ''} "
+                    problems.add(cnode.get("kind"), f"connection '{conn.label}' is {article(conn.kind)} {conn.kind} "
+                                                    f"connection, but interface '{fi.name}' is {article(fi.kind)} "
                                                     f"{fi.kind} interface")
                     continue
             conn.interface = fi
@@ -623,8 +659,16 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 problems.add(cnode.get("entries"), f"ring '{conn.label}' has {conn.entries} entries; the number must "
                                                    f"be a power of two (such as {lower} or {lower * 2})")
                 continue
+        if conn.kind == "rpc" and "buffer" in cnode and not conn.interface.uses_buffer:
+            problems.add(cnode.keys["buffer"], f"connection '{conn.label}' has a 'buffer', but interface "
+                                               f"'{conn.interface.name}' has no buffer parameters to pass through it")
+            continue
         if conn.kind == "rpc":
             conn.buffer = parse_size(cnode.value("buffer", DEFAULT_RPC_BUFFER)) if conn.interface.uses_buffer else 0
+            if conn.buffer > (1 << 30):
+                problems.add(cnode.get("buffer"), f"the buffer of rpc connection '{conn.label}' is "
+                                                  f"{cnode.value('buffer')}; at most 1G")
+                continue
         # A using port talks to one provider; a dataport or a ring joins exactly two components.
         for end, port in (("from", f), ("to", t)):
             if port.kind in ("uses", "dataports") or conn.kind == "ring":
@@ -647,7 +691,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
         if inst.type is None:
             continue
         for port in inst.type.ports.values():
-            if port.kind in ("uses", "dataports") and not port.connections:
+            if port.kind in ("uses", "dataports") and (inst.name, port.name) not in named:
                 problems.add(inst.node.get("name"), f"port '{inst.name}.{port.name}' ({port.describe()}) is not "
                                                     "connected; add a connection for it")
 
@@ -662,6 +706,9 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             if inst is None:
                 problems.add(mnode, f"group '{gname}' names unknown component '{mnode.value}' "
                                     f"(known: {known_list(by_name)}){suggest(mnode.value, by_name)}")
+                continue
+            if inst in members:
+                problems.add(mnode, f"group '{gname}' lists component '{inst.name}' twice")
                 continue
             if inst.name in in_group:
                 problems.add(mnode, f"component '{inst.name}' is in two groups ('{in_group[inst.name]}' and "
@@ -699,7 +746,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             if port.kind == "consumes":
                 bits += len(port.interface.events) if port.interface else 1
             if port.kind in ("provides", "uses") and port.interface and port.interface.kind == "ring":
-                bits += len(port.connections)
+                bits += len(port.connections_of(inst))
         if bits > NOTIFICATION_BITS:
             problems.add(inst.node.get("name"), f"component '{inst.name}' receives {bits} events, interrupts and "
                                                 f"ring wake-ups; at most {NOTIFICATION_BITS} fit its notification")

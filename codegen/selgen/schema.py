@@ -90,6 +90,11 @@ def _label(key, what):
     return f"'{key}' of {what}" if key is not None else what
 
 
+def _entry(label, index):
+    """An entry of a list that is not a named thing is named by its list."""
+    return f"an entry of {label}" if index is not None else label
+
+
 def _validate(ctx, node, schema, what, key=None, index=None):
     schema = ctx.resolve(schema)
 
@@ -98,8 +103,8 @@ def _validate(ctx, node, schema, what, key=None, index=None):
         return
 
     if isinstance(node, (Map, Seq)) and schema.get("x-what"):
-        what, key = _what_of(node, schema, what, index), None
-    label = _label(key, what)
+        what, key, index = _what_of(node, schema, what, index), None, None
+    label = _entry(_label(key, what), index)
 
     expected = schema.get("type")
     actual = _node_type(node)
@@ -140,13 +145,15 @@ def _validate(ctx, node, schema, what, key=None, index=None):
         if key is not None:
             what = label
         properties = schema.get("properties", {})
-        for required in schema.get("required", []):
-            if required not in node:
-                ctx.problems.add(node, f"{what} has no '{required}'")
         additional = schema.get("additionalProperties", True)
+        unknown = [k for k in node.values if k not in properties] if additional is False else []
+        for required in schema.get("required", []):
+            if required not in node and not any(difflib.get_close_matches(k, properties, n=1) == [required]
+                                                for k in unknown):
+                ctx.problems.add(node, f"{what} has no '{required}'")
         for k, value in node.items():
             if "propertyNames" in schema:
-                _validate(ctx, node.keys[k], schema["propertyNames"], what, key=None)
+                _validate(ctx, node.keys[k], schema["propertyNames"], f"a name in {what}", key=None)
             if k in properties:
                 _validate(ctx, value, properties[k], what, key=k)
             elif additional is False:
@@ -174,7 +181,8 @@ def _validate_one_of(ctx, node, schema, what, key, index):
         ctx.problems.problems.extend(matching[0][1])
         return
     types = [_ARTICLE.get(alt.get("type"), alt.get("type")) for alt in alternatives]
-    ctx.problems.add(node, f"{_label(key, what)} must be {' or '.join(types)}, not {_describe_value(node)}")
+    ctx.problems.add(node, f"{_entry(_label(key, what), index)} must be {' or '.join(types)}, "
+                           f"not {_describe_value(node)}")
 
 
 def validate(node, schema, problems):

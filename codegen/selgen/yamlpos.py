@@ -134,7 +134,13 @@ def load(path, display=None, problems=None):
         mark = e.problem_mark or e.context_mark
         message = e.problem or str(e)
         if e.context:
-            message = f"{e.context}: {message}" if e.problem else e.context
+            context = e.context
+            if e.context_mark and mark and e.context_mark.line != mark.line:
+                # An unclosed quote or bracket is found at the end: say where it was opened.
+                context += f" (started at line {e.context_mark.line + 1}, column {e.context_mark.column + 1})"
+            message = f"{context}: {message}" if e.problem else context
+        if "<block end>" in message:
+            message += "; is the indentation right?"
         node = Scalar(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0, None)
         problems.add(node, f"not valid YAML: {message}")
         return None

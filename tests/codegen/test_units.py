@@ -1,0 +1,222 @@
+"""The pieces of codegen on their own: sizes, positions in YAML, the schema
+checker, the cycle finder, the device-tree reader, and the device checks on
+device trees QEMU's virt machine cannot give (registers sharing a page).
+"""
+import os
+import shutil
+import tempfile
+import unittest
+
+import helpers
+from helpers import dtb, layout, model
+from selgen import errors, schema, yamlpos
+
+
+def write_files(root, files):
+    for rel, text in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+class Sizes(unittest.TestCase):
+    def test_parse_size(self):
+        self.assertEqual(model.parse_size(4096), 4096)
+        self.assertEqual(model.parse_size("4096"), 4096)
+        self.assertEqual(model.parse_size("16K"), 16 << 10)
+        self.assertEqual(model.parse_size("2M"), 2 << 20)
+        self.assertEqual(model.parse_size("1G"), 1 << 30)
+
+    def test_ring_bytes_hold_header_and_entries_in_whole_cache_lines(self):
+        total, entry = layout.ring_bytes(16, 12)         # a 12-byte message: 8-byte tag + 16 bytes
+        self.assertEqual(entry, 24)
+        self.assertEqual(total, (layout.RING_HEADER + 16 * 24 + 63) // 64 * 64)
+        self.assertEqual(total % 64, 0)
+
+
+class YamlPositions(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="codegen-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def load(self, text):
+        path = os.path.join(self.tmp, "f.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        problems = errors.Collector()
+        return yamlpos.load(path, "f.yaml", problems), [str(p) for p in problems.problems]
+
+    def test_nodes_remember_line_and_column(self):
+        root, problems = self.load("a: 1\nlist:\n  - {x: yes}\n")
+        self.assertEqual(problems, [])
+        self.assertEqual((root.get("a").line, root.get("a").col), (1, 4))
+        item = root.get("list").items[0]
+        self.assertEqual((item.line, item.col), (3, 5))
+        self.assertEqual(item.get("x").value, True)
+        self.assertEqual((root.keys["list"].line, root.keys["list"].col), (2, 1))
+        self.assertEqual(root.py(), {"a": 1, "list": [{"x": True}]})
+
+    def test_duplicate_keys_are_problems_not_overwrites(self):
+        root, problems = self.load("a: 1\nb: 2\na: 3\n")
+        self.assertEqual(problems, ["f.yaml:3:1: duplicate key 'a' (first at line 1)"])
+        self.assertEqual(root.value("a"), 1)
+
+    def test_dates_stay_text(self):
+        root, _ = self.load("when: 2024-01-02\n")
+        self.assertEqual(root.value("when"), "2024-01-02")
+
+    def test_missing_file(self):
+        problems = errors.Collector()
+        self.assertIsNone(yamlpos.load(os.path.join(self.tmp, "none.yaml"), "none.yaml", problems))
+        self.assertEqual([str(p) for p in problems.problems], ["none.yaml: no such file"])
+
+
+class SchemaMessages(unittest.TestCase):
+    """The schema checker on its own, with the component schema."""
+
+    def check(self, text):
+        tmp = tempfile.mkdtemp(prefix="codegen-test-")
+        try:
+            path = os.path.join(tmp, "component.yaml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            problems = errors.Collector()
+            node = yamlpos.load(path, "component.yaml", problems)
+            schema.validate(node, schema.load_schema("component.schema.json"), problems)
+            return [str(p) for p in errors.Problems(problems.problems).problems] if problems.problems else []
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_valid(self):
+        self.assertEqual(self.check("component: x\nprovides: {a: b}\nemits: [c]\nconsumes: {d: e}\n"), [])
+
+    def test_unknown_key_suggests_the_closest(self):
+        self.assertEqual(self.check("component: x\nprovide: {a: b}\n"), [
+            "component.yaml:2:1: the component has an unknown key 'provide' (known: component, consumes, control, "
+            "dataports, default_handlers, description, emits, provides, sources, uses); did you mean 'provides'?"])
+
+    def test_misspelt_required_key_is_reported_once(self):
+        self.assertEqual(self.check("componnet: x\n"), [
+            "component.yaml:1:1: the component has an unknown key 'componnet' (known: component, consumes, control, "
+            "dataports, default_handlers, description, emits, provides, sources, uses); did you mean 'component'?"])
+
+    def test_missing_required_key(self):
+        self.assertEqual(self.check("control: true\n"), ["component.yaml:1:1: the component has no 'component'"])
+
+    def test_one_of_picks_the_alternative_of_the_right_type(self):
+        self.assertEqual(self.check("component: x\nemits: {A: b}\n"), [
+            "component.yaml:2:9: a name in 'emits' of the component must be a C identifier in lower case, not 'A'"])
+        self.assertEqual(self.check("component: x\nemits: 3\n"), [
+            "component.yaml:2:8: 'emits' of the component must be a list or a mapping, not an integer (3)"])
+
+    def test_list_entries_are_named_by_their_list(self):
+        self.assertEqual(self.check("component: x\ndataports: [ok, Bad]\n"), [
+            "component.yaml:2:17: an entry of 'dataports' of the component must be a C identifier in lower case, "
+            "not 'Bad'"])
+
+    def test_wrong_type(self):
+        self.assertEqual(self.check("component: x\ncontrol: yes please\n"), [
+            "component.yaml:2:10: 'control' of the component must be true or false, not a string ('yes please')"])
+
+
+class Cycles(unittest.TestCase):
+    def test_find_cycle(self):
+        graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+        self.assertEqual(model._find_cycle("a", graph), ["a", "b", "c"])
+        self.assertEqual(model._find_cycle("d", graph), None)
+
+    def test_no_cycle_through_start(self):
+        graph = {"a": {"b"}, "b": {"c"}, "c": {"b"}}
+        self.assertIsNone(model._find_cycle("a", graph))
+        self.assertEqual(model._find_cycle("b", graph), ["b", "c"])
+
+
+class DeviceTreeReader(unittest.TestCase):
+    def test_reads_registers_and_interrupts(self):
+        tree = dtb.DeviceTree(helpers.small_platform(("uart@10000000", [(0x10000000, 0x100)], [10]),
+                                                     ("blk@10001000", [(0x10001000, 0x1000), (0x10003000, 0x10)],
+                                                      [])))
+        uart = tree.device("uart@10000000")
+        self.assertEqual((uart.regs, uart.irqs, uart.base_name), ([(0x10000000, 0x100)], [10], "uart"))
+        self.assertEqual(tree.device("blk@10001000").regs, [(0x10001000, 0x1000), (0x10003000, 0x10)])
+        self.assertIsNone(tree.device("none@0"))
+        self.assertEqual(tree.device_names(), ["blk@10001000", "plic@c000000", "uart@10000000"])
+
+    def test_qemu_virt_tree(self):
+        tree = helpers.qemu_device_tree(2, 256 << 20)
+        serial = tree.device("serial@10000000")
+        self.assertEqual(serial.regs, [(0x10000000, 0x100)])
+        self.assertEqual(serial.irqs, [10])
+        self.assertIn("ns16550a", serial.compatible)
+
+    def test_not_a_device_tree(self):
+        with self.assertRaisesRegex(dtb.DtbError, "x.dtb: not a flattened device tree"):
+            dtb.DeviceTree(b"\0" * 64, "x.dtb")
+        blob = helpers.small_platform()
+        with self.assertRaisesRegex(dtb.DtbError, "truncated"):
+            dtb.DeviceTree(blob[:-8], "x.dtb")
+
+
+class DevicesOnASmallPlatform(unittest.TestCase):
+    """Device checks with a device tree of our own (QEMU's virt machine has no two devices in one page)."""
+
+    DEVICES = [("uart@10000000", [(0x10000000, 0x100)], [10]), ("gpio@10000100", [(0x10000100, 0x100)], [11]),
+               ("timer@10002000", [(0x10002000, 0x2000)], [12, 13])]
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="codegen-test-")
+        write_files(self.tmp, {"components/drv/component.yaml": "component: drv\n",
+                               "components/drv/drv.c": "/* never compiled */\n"})
+        self.blob = helpers.small_platform(*self.DEVICES)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def load(self, system):
+        write_files(self.tmp, {"system.yaml": system})
+        return helpers.load(self.tmp, device_tree_for=lambda harts, memory: dtb.DeviceTree(self.blob, "test.dtb"))
+
+    def problems(self, system):
+        with self.assertRaises(errors.Problems) as e:
+            self.load(system)
+        return [str(p) for p in e.exception.problems]
+
+    def test_devices_whose_registers_share_a_page_are_refused(self):
+        self.assertEqual(self.problems(
+            "components:\n"
+            "  - {name: one, source: components/drv, priority: 10, devices: [uart@10000000]}\n"
+            "  - {name: two, source: components/drv, priority: 10, devices: [gpio@10000100]}\n"), [
+            "system.yaml:3:65: device 'gpio@10000100' (0x10000100-0x100001ff) overlaps device 'uart@10000000' "
+            "in page 0x10000000; a page can go to one device only"])
+
+    def test_even_within_one_component(self):
+        self.assertEqual(len(self.problems(
+            "components:\n"
+            "  - {name: one, source: components/drv, priority: 10, devices: [uart@10000000, gpio@10000100]}\n")), 1)
+
+    def test_separate_pages_are_fine_and_each_irq_gets_a_bit(self):
+        system = self.load("components:\n"
+                           "  - {name: one, source: components/drv, priority: 10,\n"
+                           "     devices: [uart@10000000, {node: timer@10002000, as: clock}]}\n")
+        spec = layout.build(system)
+        comp = spec.components[0]
+        self.assertEqual([(i.irq, i.device) for i in spec.irqs], [(10, "uart"), (12, "clock"), (13, "clock")])
+        self.assertEqual(sorted(1 << comp.notification_bits[f"irq {i.device} {i.irq}"] for i in spec.irqs),
+                         sorted(i.badge for i in spec.irqs))
+        frames = sorted(o.paddr for o in spec.objects if o.type == "device_frame")
+        self.assertEqual(frames, [0x10000000, 0x10002000, 0x10003000])
+
+    def test_interrupts_count_towards_the_notification_bits(self):
+        many = [(f"dev@{0x20000000 + i * 0x1000:x}", [(0x20000000 + i * 0x1000, 0x100)], [20 + i]) for i in range(63)]
+        self.blob = helpers.small_platform(*many)
+        devices = ", ".join(f"{{node: {name}, as: d{i}}}" for i, (name, _, _) in enumerate(many))
+        problems = self.problems("components:\n  - name: one\n    source: components/drv\n    priority: 10\n"
+                                 f"    devices: [{devices}]\n")
+        self.assertEqual(problems, ["system.yaml:2:11: component 'one' receives 63 events, interrupts and ring "
+                                    "wake-ups; at most 62 fit its notification"])
+
+if __name__ == "__main__":
+    unittest.main()
