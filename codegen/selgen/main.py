@@ -54,7 +54,8 @@ def main(argv=None):
     try:
         spec = layout.build(system)
     except ValueError as e:
-        print(f"{os.path.relpath(system_path, root)}: {e}", file=sys.stderr)
+        print(f"{os.path.relpath(system_path, root)}:{system.components_line}: {e}", file=sys.stderr)
+        print("codegen: 1 problem; nothing generated", file=sys.stderr)
         return 1
     if args.check:
         print(f"{os.path.relpath(system_path, root)}: system '{system.name}' is valid: "

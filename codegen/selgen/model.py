@@ -28,6 +28,14 @@ SCALARS = {
     "bool": ("bool", 1),
 }
 KERNEL_DEVICES = ("plic", "clint", "memory", "cpus", "cpu")
+MAX_NAME = 40                  # component names travel in the boot archive (48 bytes with room to spare)
+MIN_MEMORY = 64 << 20          # the kernel, the loader and a few components
+C_RESERVED = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "bool",
+    "true", "false", "main", "init", "run", "exit", "printf", "malloc", "free",
+}
 
 
 def parse_size(value):
@@ -309,6 +317,25 @@ class Port:
         return f"{self.kind} an event" + (f" of {self.interface.name}" if self.interface else "")
 
 
+def generated_names(port):
+    """The C identifiers the glue defines for a port (see codegen/templates/component.h.j2)."""
+    n = port.name
+    if port.kind == "dataports":
+        return [n, f"{n}_size", f"{n}_paddr"]
+    if port.kind == "emits":
+        events = port.interface.events if port.interface else []
+        return [f"{n}_emit_{e}" for e in events] if events else [f"{n}_emit"]
+    if port.kind == "consumes":
+        return [f"{n}_wait", f"{n}_poll", f"{n}_callback"]
+    if port.interface is None:
+        return []
+    if port.interface.kind == "ring":
+        role = ["submit", "completion"] if port.kind == "uses" else ["request", "complete"]
+        return [f"{n}_{r}" for r in role + ["notify", "wait", "poll", "callback"]]
+    names = [f"{n}_{proc.name}" for proc in port.interface.procedures]
+    return names + ([f"{n}_client", f"{n}_client_name"] if port.kind == "provides" else [])
+
+
 class ComponentType:
     def __init__(self, name, folder, file, control):
         self.name, self.folder, self.file, self.control = name, folder, file, control
@@ -355,7 +382,9 @@ class Components:
             schema_mod.validate(root, self.schema, self.problems)
         if root is None or len(self.problems.problems) > before:
             return None
-        self.loaded[folder] = self._build(root, folder, display)
+        ctype = self._build(root, folder, display)
+        # A component with problems of its own would only cause more messages about its connections.
+        self.loaded[folder] = ctype if len(self.problems.problems) == before else None
         return self.loaded[folder]
 
     def _build(self, root, folder, display):
@@ -405,7 +434,25 @@ class Components:
                             p.add(iface_node, f"event port '{name}' names interface '{iface.name}', which has no "
                                               "events")
                 ctype.ports[name] = Port(name, kind, iface, node)
+        self._check_generated_names(ctype)
         return ctype
+
+    def _check_generated_names(self, ctype):
+        """The C names the glue will define for each port must not clash with each other or with C."""
+        owner = {}
+        for port in ctype.ports.values():
+            if port.name in C_RESERVED:
+                self.problems.add(port.node, f"port name '{port.name}' is reserved in C or by the glue; "
+                                             "choose another")
+                continue
+            for ident in generated_names(port):
+                if ident in owner and owner[ident] is not port:
+                    other = owner[ident]
+                    self.problems.add(port.node, f"port '{port.name}' would define {ident}, which port "
+                                                 f"'{other.name}' (line {other.node.line}) defines too; "
+                                                 "rename one of them")
+                    break
+                owner[ident] = port
 
 
 # ---- the system ------------------------------------------------------------------
@@ -477,7 +524,11 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             problems.add(m.get("memory"), f"'memory' of 'machine' must be a whole number of megabytes, "
                                           f"not {m.value('memory')}")
             machine["memory"] = DEFAULT_MACHINE["memory"]
+        elif machine["memory"] < MIN_MEMORY:
+            problems.add(m.get("memory"), f"'memory' of 'machine' is {m.value('memory')}; the kernel, the loader "
+                                          f"and the components need at least {MIN_MEMORY >> 20}M")
     system = System(name, display, machine)
+    system.components_line = f"{root.get('components').line}:{root.get('components').col}"
     interfaces = Interfaces(idl_dir, problems, root_dir)
     components = Components(root_dir, interfaces, problems)
 
@@ -489,6 +540,9 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             problems.add(node.get("name"), f"component name '{iname}' is used twice (first at line "
                                            f"{by_name[iname].node.line})")
             continue
+        if len(iname) > MAX_NAME:
+            problems.add(node.get("name"), f"component name '{iname}' is {len(iname)} characters; at most "
+                                           f"{MAX_NAME}")
         if iname == "loader":
             problems.add(node.get("name"), "component name 'loader' is taken: the boot archive holds the loader "
                                            "under that name; choose another")

@@ -13,7 +13,7 @@ int32_t chaos_divide(int32_t a, int32_t b)
  */
 __attribute__((noinline)) static void write_through_null(void)
 {
-    int *volatile pointer = 0;
+    volatile int *volatile pointer = 0;
     *pointer = 42;
 }
 
