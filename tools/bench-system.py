@@ -74,10 +74,10 @@ def main():
     wall = sorted(b[0] for b in boots)[1]
     components, virtual_ms = boots[0][1], boots[0][2]
 
-    print(f"{'system (make image, make run)':64} {'seconds':>12}")
-    print(f"{'clean build of the default system (kernel, libsel, codegen, components, image)':64} {seconds:>12.1f}")
+    print(f"{'system':64} {'seconds':>12}")
+    print(f"{'clean build of the default system (make image from nothing)':64} {seconds:>12.1f}")
     print(f"{'QEMU start to all ' + str(components) + ' components running (wall, median of 3)':64} {wall:>12.2f}")
-    print(f"{'  of which the guest counts (virtual time since power-on)':64} {virtual_ms / 1000:>12.3f}")
+    print(f"{'  the same in guest time (rdtime at the loader)':64} {virtual_ms / 1000:>12.3f}")
 
     data = {}
     if os.path.exists(args.json):
