@@ -370,9 +370,11 @@ static void hart_init_local(struct hart *h)
 {
     __asm__ volatile("mv tp, %0" ::"r"(h));
     csr_write(stvec, (word_t)trap_entry);
+    h->fastpath_on = true;
     csr_write(sscratch, 0);
     csr_write(scounteren, 7);   /* user mode may read cycle, time and instret */
-    csr_clear(sstatus, SSTATUS_SIE | SSTATUS_FS | SSTATUS_SUM);
+    /* SPP = 0 once and for all: every sret goes to user mode (entry.S). */
+    csr_clear(sstatus, SSTATUS_SIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM);
     csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
     h->satp = kernel_satp;
     if (h->plic_context >= 0)

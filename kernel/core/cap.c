@@ -117,6 +117,8 @@ static void finalise(struct cap *cap, bool final)
             frame_unmap_cap(cap);
         break;
     case SEL_CAP_TYPE_PAGE_TABLE:
+        if (cap->flags & CAP_VSPACE_ROOT)
+            vspace_generation++;   /* a thread may have used this cap: recompute cached satps */
         if (final)
             page_table_destroy(cap);
         break;

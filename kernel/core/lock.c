@@ -8,7 +8,7 @@
 #include <kernel/vspace.h>
 #include "../arch/riscv/csr.h"
 
-static int big_lock;
+word_t big_lock;
 
 static void answer_stall(struct hart *h)
 {
@@ -26,13 +26,11 @@ static void answer_stall(struct hart *h)
     __atomic_store_n(&h->stall_request, NULL, __ATOMIC_RELEASE);
 }
 
-void kernel_lock(struct hart *h)
+void kernel_lock_contended(struct hart *h)
 {
-    while (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE)) {
+    do {
         do {
             answer_stall(h);
         } while (__atomic_load_n(&big_lock, __ATOMIC_RELAXED));
-    }
+    } while (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE));
 }
-
-void kernel_unlock(void) { __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE); }

@@ -184,6 +184,26 @@ static void unknown_syscall(struct tcb *t)
     fault_deliver(t);
 }
 
+/* Turns the fastpath on or off on every hart; answers how often the slow path handled Call and ReplyRecv. */
+static void debug_fastpath(struct tcb *t)
+{
+    word_t mode = t->ctx.regs[REG_A0];
+    if (mode == SEL_FASTPATH_ON || mode == SEL_FASTPATH_OFF) {
+        fastpath_enabled = mode == SEL_FASTPATH_ON;
+        /* Other harts follow when the kick arrives, before their user code runs again. */
+        for (unsigned i = 0; i < num_harts; i++) {
+            if (&harts[i] == this_hart())
+                arch_follow_fastpath_setting(&harts[i]);
+            else if (harts[i].online)
+                hart_kick(i);
+        }
+    }
+    word_t count = 0;
+    for (unsigned i = 0; i < num_harts; i++)
+        count += harts[i].slow_ipc_syscalls;
+    t->ctx.regs[REG_A0] = count;
+}
+
 void handle_syscall(struct tcb *t)
 {
     long sysno = (long)t->ctx.regs[REG_A7];
@@ -196,6 +216,7 @@ void handle_syscall(struct tcb *t)
 
     switch (sysno) {
     case SEL_SYS_CALL:
+        this_hart()->slow_ipc_syscalls++;
         handle_invocation(t, true, true);
         break;
     case SEL_SYS_SEND:
@@ -214,6 +235,7 @@ void handle_syscall(struct tcb *t)
         endpoint_reply(t);
         break;
     case SEL_SYS_REPLY_RECV:
+        this_hart()->slow_ipc_syscalls++;
         endpoint_reply(t);
         handle_recv(t, true);
         break;
@@ -250,6 +272,9 @@ void handle_syscall(struct tcb *t)
             console_putchar(text[i]);
         break;
     }
+    case SEL_SYS_DEBUG_FASTPATH:
+        debug_fastpath(t);
+        break;
     default:
         t->ctx.regs[REG_PC] -= 4;
         unknown_syscall(t);

@@ -23,6 +23,7 @@ void asid_pool_destroy(struct cap *cap)
         }
     }
     asid_table[index] = NULL;
+    vspace_generation++;
 }
 
 /* MakePool(index, depth); extra caps: the untyped (4 KiB, unused), the destination root CNode. */

@@ -14,8 +14,15 @@
 void tcb_init(struct tcb *t, unsigned hart)
 {
     t->state = THREAD_INACTIVE;
-    t->hart = (uint8_t)hart;
+    tcb_set_hart(t, hart);
     t->timeslice = TIMESLICE_TICKS;
+}
+
+void tcb_set_hart(struct tcb *t, unsigned hart)
+{
+    t->hart = (uint8_t)hart;
+    t->ctx.hart = &harts[hart];
+    t->ctx.kernel_sp = harts[hart].kernel_stack_top;
 }
 
 word_t *tcb_ipc_buffer(struct tcb *t)
@@ -100,6 +107,7 @@ struct cap_change {
 
 static void install_caps(struct tcb *t, struct cap_change *changes, unsigned n)
 {
+    t->satp_generation = 0;   /* its VSpace may change: recompute its satp */
     for (unsigned i = 0; i < n; i++) {
         struct cte *slot = &t->slots[changes[i].slot];
         changes[i].old = (struct cte){ 0 };
@@ -320,7 +328,7 @@ static word_t decode_set_affinity(struct invocation *inv, struct tcb *target)
     if (!harts[hart].online)
         return inv_error_argument(inv, 0);
     thread_evict(target);
-    target->hart = (uint8_t)hart;
+    tcb_set_hart(target, hart);
     thread_readmit(target);
     return SEL_NO_ERROR;
 }

@@ -12,6 +12,7 @@
 
 struct stub_call stub_log[STUB_LOG_SIZE];
 size_t stub_calls;
+word_t vspace_generation = 1;   /* bumped by cap.c when a VSpace root cap goes */
 
 void stub_reset(void) { stub_calls = 0; }
 

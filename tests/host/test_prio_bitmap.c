@@ -149,7 +149,23 @@ static void prio_bitmap_random_operations_match_flags(void **state)
         assert_int_equal(prio_bitmap_empty(&b), highest < 0);
         if (highest >= 0)
             assert_int_equal(prio_bitmap_highest(&b), highest);
+        unsigned q = (unsigned)(x >> 32) % PRIOS;
+        assert_int_equal(prio_bitmap_any_at_or_above(&b, q), highest >= (int)q);
     }
+}
+
+/* The fastpath's question, at every priority, for single priorities at and around the word edges. */
+static void prio_bitmap_any_at_or_above_every_pair(void **state)
+{
+    for (unsigned set = 0; set < PRIOS; set++) {
+        struct prio_bitmap b = { 0 };
+        prio_bitmap_set(&b, set);
+        for (unsigned q = 0; q < PRIOS; q++)
+            assert_int_equal(prio_bitmap_any_at_or_above(&b, q), set >= q);
+    }
+    struct prio_bitmap empty = { 0 };
+    for (unsigned q = 0; q < PRIOS; q++)
+        assert_false(prio_bitmap_any_at_or_above(&empty, q));
 }
 
 int main(void)
@@ -166,6 +182,7 @@ int main(void)
         cmocka_unit_test(prio_bitmap_set_is_idempotent),
         cmocka_unit_test(highest_bit_of_every_single_bit_and_its_lower_mask),
         cmocka_unit_test(prio_bitmap_random_operations_match_flags),
+        cmocka_unit_test(prio_bitmap_any_at_or_above_every_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,7 @@ int main(void)
         printf("FAIL driver.set_priority: %s\n", sel_error_name(err));
 
     for (const struct test_case *tc = __start_test_cases; tc < __stop_test_cases; tc++) {
+        sel_debug_fastpath(SEL_FASTPATH_ON);   /* whatever the last test left (test_fastpath.c) */
         memset(&current, 0, sizeof(current));
         current.test = tc;
         current.env.alloc = &alloc;

@@ -26,7 +26,7 @@ CODEGEN    := codegen/codegen
 ARCH_FLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64
 WARNINGS   := -Wall -Wextra -Werror -Wno-unused-parameter
 KERNEL_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany -std=c11 -O2 -g -ffreestanding -fno-stack-protector \
-                 -fno-pic -fno-omit-frame-pointer $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
+                 -fno-pic $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
 KERNEL_LDFLAGS := $(ARCH_FLAGS) -nostdlib -static -T kernel/arch/riscv/kernel.ld -Wl,--build-id=none \
                   -Wl,--no-warn-rwx-segments
 USER_CFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \

@@ -8,10 +8,12 @@
  */
 #include "asm.h"
 
-    .text
-    .balign 4
-    .globl trap_entry
-trap_entry:
+/*
+ * Saves the user registers into the context sscratch points at, and loads
+ * the kernel's sp and tp; leaves the context in a0 and scause in a1.  A trap
+ * from the kernel (sscratch = 0) goes to trap_from_kernel.
+ */
+.macro save_user_context
     csrrw t6, sscratch, t6
     beqz t6, trap_from_kernel
 
@@ -55,6 +57,28 @@ trap_entry:
     ld tp, CTX_HART(t6)
     mv a0, t6
     csrr a1, scause
+.endm
+
+    .text
+    .balign 4
+    .globl trap_entry
+trap_entry:
+    save_user_context
+    /* Call (-1) and ReplyRecv (-2) go to the fastpath, which falls back to handle_trap itself. */
+    li t0, 8                    /* environment call from U-mode */
+    bne a1, t0, 1f
+    addi t0, a7, 2              /* a7, the syscall number, is still the user's */
+    li t1, 2
+    bltu t0, t1, 2f
+1:  j handle_trap
+2:  beqz t0, fastpath_reply_recv
+    j fastpath_call
+
+/* The same without the fastpath: stvec while DebugFastpath has turned it off (tests compare the two). */
+    .balign 4
+    .globl trap_entry_without_fastpath
+trap_entry_without_fastpath:
+    save_user_context
     j handle_trap
 
 trap_from_kernel:
@@ -67,12 +91,13 @@ trap_from_kernel:
 /* restore_user(struct user_context *ctx): returns to user mode; never returns here. */
     .globl restore_user
 restore_user:
+    /*
+     * sstatus needs no update: SPP is 0 (user) since boot cleared it and
+     * every trap we return from came from user mode; SPIE does not matter,
+     * as supervisor interrupts are always enabled while in user mode.
+     */
     ld t0, CTX_REG(0)(a0)
     csrw sepc, t0
-    li t0, 1 << 8               /* SPP: return to user mode */
-    csrc sstatus, t0
-    li t0, 1 << 5               /* SPIE: interrupts on in user mode */
-    csrs sstatus, t0
     csrw sscratch, a0
 
     ld x1, CTX_REG(1)(a0)

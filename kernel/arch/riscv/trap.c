@@ -15,6 +15,7 @@
 #include "csr.h"
 #include "plic.h"
 #include "sbi.h"
+#include "switch.h"
 
 _Static_assert(offsetof(struct user_context, regs) == CTX_REG(0), "entry.S saves regs[] at CTX_REG");
 _Static_assert(offsetof(struct user_context, kernel_sp) == CTX_KERNEL_SP, "entry.S finds kernel_sp at CTX_KERNEL_SP");
@@ -47,6 +48,7 @@ static void handle_interrupt(struct hart *h, word_t code)
         /* Another hart queued a thread for us or wants us to stop one (see sched.c). */
         csr_clear(sip, SIP_SSIP);
         h->reschedule = true;
+        arch_follow_fastpath_setting(h);
         break;
     case IRQ_S_TIMER:
         timer_rearm(h);
@@ -91,9 +93,12 @@ static void handle_exception(struct tcb *t, word_t cause)
 void handle_trap(struct user_context *ctx, word_t scause)
 {
     struct hart *h = this_hart();
-    struct tcb *t = (struct tcb *)ctx;
-
     kernel_lock(h);
+    handle_trap_locked(h, (struct tcb *)ctx, scause);
+}
+
+void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
+{
     if (scause & SCAUSE_INTERRUPT) {
         handle_interrupt(h, scause & ~SCAUSE_INTERRUPT);
     } else if (h->current == t) {
@@ -134,21 +139,21 @@ void kernel_exit(struct hart *h)
     for (;;) {
         schedule(h);
         struct tcb *next = h->current;
-        if (next) {
-            next->ctx.kernel_sp = h->kernel_stack_top;
-            next->ctx.hart = h;
-            word_t satp = vm_satp_for(&next->slots[TCB_VSPACE].cap);
-            if (satp != h->satp) {
-                word_t asid = (satp >> 44) & 0xffff;
-                h->asid_used[asid / 64] |= BIT(asid % 64);
-                csr_write(satp, satp);
-                h->satp = satp;
-            }
-            kernel_unlock();
-            restore_user(&next->ctx);
-        }
+        if (next)
+            switch_to_user(h, next);
         idle_wait(h);
     }
+}
+
+bool fastpath_enabled = true;
+
+void arch_follow_fastpath_setting(struct hart *h)
+{
+    extern char trap_entry[], trap_entry_without_fastpath[];
+    if (h->fastpath_on == fastpath_enabled)
+        return;
+    csr_write(stvec, fastpath_enabled ? (word_t)trap_entry : (word_t)trap_entry_without_fastpath);
+    h->fastpath_on = fastpath_enabled;
 }
 
 /* A trap while in the kernel is a kernel bug: say where, and stop the machine. */

@@ -13,6 +13,7 @@
 pte_t boot_root_table[PT_ENTRIES] __attribute__((aligned(4096), section(".data.boot_page_table")));
 pte_t kernel_root_table[PT_ENTRIES] __attribute__((aligned(4096)));
 word_t kernel_satp;
+word_t vspace_generation = 1;
 struct asid_pool *asid_table[SEL_NUM_ASID_POOLS];
 
 #define KERNEL_FIRST_ENTRY (PT_ENTRIES / 2)
@@ -43,24 +44,6 @@ void vm_copy_kernel_mappings(pte_t *root)
 {
     memcpy(&root[KERNEL_FIRST_ENTRY], &kernel_root_table[KERNEL_FIRST_ENTRY],
            sizeof(pte_t) * (PT_ENTRIES - KERNEL_FIRST_ENTRY));
-}
-
-pte_t *asid_lookup(word_t asid)
-{
-    struct asid_pool *pool = asid_table[(asid >> 9) % SEL_NUM_ASID_POOLS];
-    if (!pool || asid == 0)
-        return NULL;
-    return pool->vspace[asid & (SEL_ASID_POOL_ENTRIES - 1)];
-}
-
-word_t vm_satp_for(const struct cap *vspace)
-{
-    if (vspace->type != SEL_CAP_TYPE_PAGE_TABLE || !(vspace->flags & CAP_VSPACE_ROOT))
-        return kernel_satp;
-    pte_t *root = (pte_t *)vspace->ptr;
-    if (asid_lookup(vspace->asid) != root)
-        return kernel_satp;
-    return SATP_MODE_SV39 | ((word_t)vspace->asid << 44) | (kernel_to_paddr(root) >> 12);
 }
 
 bool vm_boot_map(pte_t *root, vaddr_t va, paddr_t pa, word_t pte_bits, paddr_t (*alloc)(void))
@@ -111,6 +94,7 @@ void vm_flush_asid(word_t asid)
     self->asid_used[asid / 64] &= ~BIT(asid % 64);
     if (((self->satp >> 44) & 0xffff) == asid)
         self->asid_used[asid / 64] |= BIT(asid % 64);
+    vspace_generation++;   /* threads re-mark asid_used when they next run (switch.h) */
     for (unsigned i = 0; i < num_harts; i++) {
         struct hart *h = &harts[i];
         if (h == self || !h->online || h->hartid >= 64 || !(h->asid_used[asid / 64] & BIT(asid % 64)))

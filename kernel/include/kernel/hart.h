@@ -20,9 +20,11 @@ struct hart {
     word_t satp;                    /* what satp holds now */
     word_t next_tick;
     int plic_context;               /* S-mode PLIC context, -1 if none */
+    word_t slow_ipc_syscalls;       /* Call and ReplyRecv the slow path handled (DebugFastpath) */
+    bool fastpath_on;               /* stvec is trap_entry, not trap_entry_without_fastpath */
+    struct prio_bitmap ready_bitmap;    /* near the start: the fastpath reads it with a short offset */
     /* ASIDs this hart has run since its TLB last forgot them: who needs a remote fence. */
     word_t asid_used[BIT(16) / 64];
-    struct prio_bitmap ready_bitmap;
     struct tcb *ready_head[SEL_NUM_PRIORITIES];
     struct tcb *ready_tail[SEL_NUM_PRIORITIES];
 };

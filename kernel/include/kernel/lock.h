@@ -4,7 +4,25 @@
 
 #include <kernel/hart.h>
 
-void kernel_lock(struct hart *h);
-void kernel_unlock(void);
+/* A whole word, so the atomic swap needs no sign extension. */
+extern word_t big_lock;
+
+/* Spins for the lock, answering stall requests meanwhile (lock.c). */
+void kernel_lock_contended(struct hart *h);
+
+static inline void kernel_lock(struct hart *h)
+{
+    if (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE))
+        kernel_lock_contended(h);
+}
+
+/* Takes the lock if it is free, without waiting. */
+static inline bool kernel_trylock(void) { return !__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE); }
+
+/* A release AMO: one instruction, where a release store compiles to a fence and a store. */
+static inline void kernel_unlock(void)
+{
+    __asm__ volatile("amoswap.d.rl zero, zero, (%0)" ::"r"(&big_lock) : "memory");
+}
 
 #endif

@@ -30,6 +30,16 @@ static inline void prio_bitmap_clear(struct prio_bitmap *b, unsigned prio)
 
 static inline bool prio_bitmap_empty(const struct prio_bitmap *b) { return b->top == 0; }
 
+/* Whether prio or some priority above it is set: prio_bitmap_highest(b) >= prio, without searching. */
+static inline bool prio_bitmap_any_at_or_above(const struct prio_bitmap *b, unsigned prio)
+{
+    unsigned w = prio / 64;
+    word_t in_word = b->words[w] & ~(BIT(prio % 64) - 1);
+    /* The words above w; 2 << 63 wraps to 0, so for the last word the mask is empty. */
+    word_t in_words_above = b->top & ~((2ull << w) - 1);
+    return (in_word | in_words_above) != 0;
+}
+
 /* Index of the highest set bit of x (x != 0), without libgcc (rv64imac has no clz). */
 static inline unsigned highest_bit(word_t x)
 {

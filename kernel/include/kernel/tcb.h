@@ -35,7 +35,8 @@ struct hart;
 /* Saved by the trap entry, restored on return to user mode (offsets used by entry.S). */
 struct user_context {
     word_t regs[NUM_REGS];
-    word_t kernel_sp;     /* top of the kernel stack of the hart running the thread */
+    /* Set with the affinity (tcb_set_hart), so always those of the thread's hart. */
+    word_t kernel_sp;     /* top of the kernel stack of the hart the thread runs on */
     struct hart *hart;    /* that hart, for tp in the kernel */
 };
 
@@ -80,6 +81,12 @@ struct tcb {
 
     struct notification *bound_ntfn;
     word_t ipc_buffer_vaddr;
+    /* satp for its VSpace, valid while satp_generation == vspace_generation (vspace.h). */
+    word_t satp;
+    word_t satp_generation;
+    word_t satp_asid_bit;       /* its ASID's bit in a hart's asid_used word ... */
+    uint16_t satp_asid_word;    /* ... and which word */
+    struct hart *satp_asid_marked_on;   /* the hart whose asid_used has that bit set for us */
     word_t fault_msg[4];        /* fault-specific words of the fault message */
     word_t reap_link;           /* links a dying TCB into the reap list */
     char name[16];
@@ -158,6 +165,8 @@ static inline void reply_unlink(struct tcb *replier)
 }
 
 void tcb_init(struct tcb *t, unsigned hart);
+/* Sets the thread's affinity and the hart its context names (the thread must not be running). */
+void tcb_set_hart(struct tcb *t, unsigned hart);
 /* Takes t out of whatever IPC it is blocked in (its state is left for the caller to set). */
 void tcb_cancel_ipc(struct tcb *t);
 /* Stops the thread: cancels its IPC, takes it off its hart; it becomes inactive. */

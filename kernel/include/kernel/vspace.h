@@ -33,6 +33,12 @@ struct asid_pool {
 };
 
 extern struct asid_pool *asid_table[SEL_NUM_ASID_POOLS];
+/*
+ * Bumped whenever the satp of some thread may have changed: a VSpace-root
+ * cap deleted, an ASID pool destroyed, a thread given a new VSpace.  Threads
+ * cache their satp with the generation it was computed in.
+ */
+extern word_t vspace_generation;
 extern pte_t kernel_root_table[PT_ENTRIES];
 extern word_t kernel_satp;
 
@@ -42,10 +48,25 @@ void vm_init_kernel(paddr_t ram_end);
 void vm_activate_kernel(void);
 /* Copies the kernel's mappings into a new VSpace root. */
 void vm_copy_kernel_mappings(pte_t *root);
-/* The satp for a thread's VSpace cap; the kernel's (no user mappings) if it is not a valid root. */
-word_t vm_satp_for(const struct cap *vspace_cap);
 /* Returns the root page table of asid, or NULL. */
-pte_t *asid_lookup(word_t asid);
+static inline __attribute__((always_inline)) pte_t *asid_lookup(word_t asid)
+{
+    struct asid_pool *pool = asid_table[(asid >> 9) % SEL_NUM_ASID_POOLS];
+    if (!pool || asid == 0)
+        return NULL;
+    return pool->vspace[asid & (SEL_ASID_POOL_ENTRIES - 1)];
+}
+
+/* The satp for a thread's VSpace cap; the kernel's (no user mappings) if it is not a valid root. */
+static inline __attribute__((always_inline)) word_t vm_satp_for(const struct cap *vspace)
+{
+    if (vspace->type != SEL_CAP_TYPE_PAGE_TABLE || !(vspace->flags & CAP_VSPACE_ROOT))
+        return kernel_satp;
+    pte_t *root = (pte_t *)vspace->ptr;
+    if (asid_lookup(vspace->asid) != root)
+        return kernel_satp;
+    return (8ull << 60) | ((word_t)vspace->asid << 44) | (kernel_to_paddr(root) >> 12);
+}
 
 /* Called on deletion of a frame cap / last cap of a page table or ASID pool. */
 void frame_unmap_cap(struct cap *cap);

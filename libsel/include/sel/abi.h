@@ -31,8 +31,16 @@ enum sel_syscall {
     SEL_SYS_DEBUG_NAME_THREAD = -14,   /* a0 = TCB cptr, name in the IPC buffer */
     SEL_SYS_NULL = -15,                /* does nothing: the cost of entering and leaving the kernel */
     SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */
-    SEL_SYS_MIN = -16,
+    SEL_SYS_DEBUG_FASTPATH = -17,      /* a0 = sel_fastpath_mode in, slow-path Call/ReplyRecv count out */
+    SEL_SYS_MIN = -17,
 };
+
+/* DebugFastpath: whether the kernel takes the IPC fastpath (it does from boot). */
+typedef enum {
+    SEL_FASTPATH_OFF = 0,
+    SEL_FASTPATH_ON = 1,
+    SEL_FASTPATH_UNCHANGED = 2,
+} sel_fastpath_mode_t;
 
 /* Invocation labels: the label of a Call on a kernel object capability. */
 enum sel_invocation {

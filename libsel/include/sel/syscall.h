@@ -237,6 +237,19 @@ void sel_debug_put_string(const char *s, size_t n);
 /* Names thread tcb in kernel messages (at most 15 characters are kept). */
 void sel_debug_name_thread(sel_cptr_t tcb, const char *name);
 
+/*
+ * Turns the kernel's IPC fastpath on or off on every hart (or leaves it);
+ * returns how many Call and ReplyRecv syscalls the slow path has handled
+ * since boot, on all harts.  For tests that compare the fastpath with the
+ * slow path, and for seeing which one a workload takes.
+ */
+static inline sel_word_t sel_debug_fastpath(sel_fastpath_mode_t mode)
+{
+    sel_word_t a0 = (sel_word_t)mode, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    sel__syscall(SEL_SYS_DEBUG_FASTPATH, &a0, 0, &m0, &m1, &m2, &m3);
+    return a0;
+}
+
 /* Enters and leaves the kernel doing nothing (a benchmark of the trap path). */
 static inline void sel_null_syscall(void)
 {
