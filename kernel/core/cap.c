@@ -15,6 +15,7 @@
 #include <kernel/irq.h>
 #include <kernel/notification.h>
 #include <kernel/tcb.h>
+#include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
 
 bool cap_same_object(const struct cap *a, const struct cap *b)
@@ -137,6 +138,10 @@ static void finalise(struct cap *cap, bool final)
             if (n->bound_tcb)
                 tcb_unbind_notification(n->bound_tcb);
         }
+        break;
+    case SEL_CAP_TYPE_USER_INTERRUPT:
+        if (final)
+            user_interrupt_destroy(user_interrupt_of(cap));
         break;
     case SEL_CAP_TYPE_CNODE:
         if (final)

@@ -17,6 +17,7 @@
 #include <kernel/kernel.h>
 #include <kernel/notification.h>
 #include <kernel/sched.h>
+#include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
 #include "../arch/riscv/switch.h"
 
@@ -140,6 +141,9 @@ static inline __attribute__((always_inline)) struct tcb *reply_recv_fast(struct 
         return NULL;
     struct tcb *caller = t->reply_to;
     if (!caller || caller->state != THREAD_BLOCKED_ON_REPLY || caller->fault || !may_run_now(h, caller))
+        return NULL;
+    /* Raised while it waited: the slow path's exit delivers them. */
+    if (user_interrupt_pending(caller))
         return NULL;
     struct cte *slot;
     if (!lookup_single_level(t, t->ctx.regs[REG_A0], &slot) || slot->cap.type != SEL_CAP_TYPE_ENDPOINT ||

@@ -14,6 +14,7 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/untyped.h>
+#include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
 
 static void set_reply_tag(struct tcb *t, word_t label, word_t length)
@@ -93,6 +94,14 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
         if (is_call)
             set_reply_tag(t, SEL_NO_ERROR, 0);
         return;
+    case SEL_CAP_TYPE_USER_INTERRUPT:
+        /* A token: a badged cap with Write.  The unbadged cap only binds the receiver. */
+        if (!(cap->rights & SEL_CAN_WRITE) || !cap->data)
+            break;
+        user_interrupt_raise(user_interrupt_of(cap), cap->data);
+        if (is_call)
+            set_reply_tag(t, SEL_NO_ERROR, 0);
+        return;
     default: {
         struct invocation inv = { 0 };
         inv.thread = t;
@@ -123,7 +132,7 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
     }
     }
 
-    /* An endpoint or notification cap without the Write right. */
+    /* An endpoint or notification cap without the Write right, or a user-interrupt cap that is no token. */
     if (is_call) {
         t->ctx.regs[REG_A2] = 0;
         set_reply_tag(t, SEL_INVALID_CAPABILITY, 1);
@@ -274,6 +283,9 @@ void handle_syscall(struct tcb *t)
     }
     case SEL_SYS_DEBUG_FASTPATH:
         debug_fastpath(t);
+        break;
+    case SEL_SYS_URET:
+        user_interrupt_return(t);
         break;
     default:
         t->ctx.regs[REG_PC] -= 4;

@@ -78,12 +78,13 @@ word_t cap_derive(const struct cte *src, struct cap *out)
     }
 }
 
-/* Applies Mint/Mutate data: a badge to endpoints and notifications, a guard to CNodes. */
+/* Applies Mint/Mutate data: a badge to endpoints, notifications and user interrupts, a guard to CNodes. */
 static word_t update_cap_data(struct cap *cap, word_t data)
 {
     switch (cap->type) {
     case SEL_CAP_TYPE_ENDPOINT:
     case SEL_CAP_TYPE_NOTIFICATION:
+    case SEL_CAP_TYPE_USER_INTERRUPT:
         if (data == 0)
             return SEL_NO_ERROR;
         if (cap->data != 0)

@@ -9,6 +9,7 @@
 #include <kernel/invocation.h>
 #include <kernel/notification.h>
 #include <kernel/sched.h>
+#include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
 
 void tcb_init(struct tcb *t, unsigned hart)
@@ -86,6 +87,7 @@ void tcb_destroy(struct tcb *t)
 {
     tcb_suspend(t);
     tcb_unbind_notification(t);
+    user_interrupt_unbind(t);
     /* A caller waiting for our reply stays blocked, as in seL4. */
     reply_unlink(t);
     reap_tcb(t);
@@ -318,6 +320,17 @@ static word_t decode_bind_notification(struct invocation *inv, struct tcb *targe
     return SEL_NO_ERROR;
 }
 
+/* BindUserInterrupt: extra cap 0 is the UserInterrupt (with Read) that is to interrupt the thread. */
+static word_t decode_bind_user_interrupt(struct invocation *inv, struct tcb *target)
+{
+    if (inv->extra_count < 1)
+        return SEL_TRUNCATED_MESSAGE;
+    struct cap *cap = inv_extra_cap(inv, 0);
+    if (cap->type != SEL_CAP_TYPE_USER_INTERRUPT || !(cap->rights & SEL_CAN_READ))
+        return inv_error_cap(inv, 1);
+    return user_interrupt_bind(user_interrupt_of(cap), target);
+}
+
 static word_t decode_set_affinity(struct invocation *inv, struct tcb *target)
 {
     if (inv->length < 1)
@@ -366,6 +379,13 @@ word_t decode_tcb_invocation(struct invocation *inv)
         return SEL_NO_ERROR;
     case SEL_TCB_SET_AFFINITY:
         return decode_set_affinity(inv, target);
+    case SEL_TCB_BIND_USER_INTERRUPT:
+        return decode_bind_user_interrupt(inv, target);
+    case SEL_TCB_UNBIND_USER_INTERRUPT:
+        if (!target->bound_uintr)
+            return SEL_ILLEGAL_OPERATION;
+        user_interrupt_unbind(target);
+        return SEL_NO_ERROR;
     default:
         return SEL_ILLEGAL_OPERATION;
     }

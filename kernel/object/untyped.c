@@ -37,6 +37,9 @@ static struct cap create_object(word_t type, paddr_t pa, unsigned object_bits, w
     case SEL_NOTIFICATION_OBJECT:
         cap.type = SEL_CAP_TYPE_NOTIFICATION;
         break;
+    case SEL_USER_INTERRUPT_OBJECT:
+        cap.type = SEL_CAP_TYPE_USER_INTERRUPT;
+        break;
     case SEL_CNODE_OBJECT:
         cap.type = SEL_CAP_TYPE_CNODE;
         cap.size_bits = (uint8_t)size_bits;

@@ -191,6 +191,16 @@ sel_error_t sel_tcb_unbind_notification(sel_cptr_t tcb)
     return invoke(tcb, SEL_TCB_UNBIND_NOTIFICATION, 0, NULL, 0, NULL);
 }
 
+sel_error_t sel_tcb_bind_user_interrupt(sel_cptr_t tcb, sel_cptr_t uintr)
+{
+    return invoke(tcb, SEL_TCB_BIND_USER_INTERRUPT, 0, NULL, 1, CAPS(uintr));
+}
+
+sel_error_t sel_tcb_unbind_user_interrupt(sel_cptr_t tcb)
+{
+    return invoke(tcb, SEL_TCB_UNBIND_USER_INTERRUPT, 0, NULL, 0, NULL);
+}
+
 sel_error_t sel_tcb_set_affinity(sel_cptr_t tcb, sel_word_t hart)
 {
     return invoke(tcb, SEL_TCB_SET_AFFINITY, 1, ARGS(hart), 0, NULL);

@@ -6,6 +6,7 @@
 #include <kernel/irq.h>
 #include <kernel/notification.h>
 #include <kernel/tcb.h>
+#include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
 
 #include "kernel_stubs.h"
@@ -36,6 +37,7 @@ void endpoint_cancel_all(struct endpoint *ep) { record(__func__, ep, 0); }
 void notification_cancel_all(struct notification *n) { record(__func__, n, 0); }
 void tcb_destroy(struct tcb *t) { record(__func__, t, 0); }
 void tcb_unbind_notification(struct tcb *t) { record(__func__, t, 0); }
+void user_interrupt_destroy(struct user_interrupt *u) { record(__func__, u, 0); }
 void irq_handler_destroy(unsigned irq) { record(__func__, NULL, irq); }
 void frame_unmap_cap(struct cap *cap) { record(__func__, (const void *)cap->ptr, 0); }
 void page_table_destroy(struct cap *cap) { record(__func__, (const void *)cap->ptr, 0); }

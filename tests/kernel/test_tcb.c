@@ -123,7 +123,7 @@ static struct configure_args valid_configure(struct test_env *env)
         .cspace = SEL_CAP_INIT_CNODE,
         .vspace = SEL_CAP_INIT_VSPACE,
         .frame = test_object(env, SEL_FRAME_4K_OBJECT, 0),
-        .ipc_vaddr = 0x1000000400,
+        .ipc_vaddr = 0x1000000800,
     };
     return a;
 }
@@ -167,9 +167,9 @@ TEST(tcb_configure_rejects_vspace_that_is_not_a_vspace_root)
 TEST(tcb_configure_rejects_misaligned_ipc_buffer)
 {
     struct configure_args a = valid_configure(env);
-    a.ipc_vaddr = 0x1000000200;     /* 512-byte aligned only */
+    a.ipc_vaddr = 0x1000000400;     /* 1 KiB aligned only: the user-interrupt CSRs would leave the page */
     CHECK_ERR(configure(a), SEL_ALIGNMENT_ERROR);
-    a.ipc_vaddr = 0x1000000408;
+    a.ipc_vaddr = 0x1000000808;
     CHECK_ERR(configure(a), SEL_ALIGNMENT_ERROR);
 }
 
@@ -290,7 +290,7 @@ TEST(tcb_set_ipc_buffer_moves_the_buffer)
     test_thread(env, &t, TEST_PRIORITY + 1, false, send_long_then_stop, &s);
     sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
     s.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
-    s.ipc_vaddr = map_frame(env, frame) + 3072;
+    s.ipc_vaddr = map_frame(env, frame) + 2048;
     CHECK_OK(sel_tcb_set_ipc_buffer(t.tcb, s.ipc_vaddr, frame));
     CHECK_OK(sel_thread_start(&t));
     check_long_message(s.ep);
@@ -318,9 +318,10 @@ TEST(tcb_set_ipc_buffer_rejects_misaligned_address_and_non_frame)
     sel_cptr_t tcb = test_object(env, SEL_TCB_OBJECT, 0);
     sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
     CHECK_ERR(sel_tcb_set_ipc_buffer(tcb, 0x1000000100, frame), SEL_ALIGNMENT_ERROR);
+    CHECK_ERR(sel_tcb_set_ipc_buffer(tcb, 0x1000000c00, frame), SEL_ALIGNMENT_ERROR);
     CHECK_ERR(sel_tcb_set_ipc_buffer(tcb, 0x1000000000, SEL_CAP_INIT_CNODE), SEL_INVALID_CAPABILITY);
     CHECK_EQ(sel_get_mr(0), 1);
-    CHECK_OK(sel_tcb_set_ipc_buffer(tcb, 0x1000000c00, frame));
+    CHECK_OK(sel_tcb_set_ipc_buffer(tcb, 0x1000000800, frame));
 }
 
 /* ---- priorities ------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <kernel/sched.h>
 #include <kernel/vspace.h>
 #include <kernel/endpoint.h>
+#include <kernel/user_interrupt.h>
 #include "asm.h"
 #include "csr.h"
 #include "plic.h"
@@ -112,7 +113,8 @@ void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
 }
 
 /* Waits with the lock released until an interrupt arrives, then handles it. */
-static void idle_wait(struct hart *h)
+/* Not inlined: it would make kernel_exit save registers on every exit. */
+static __attribute__((noinline)) void idle_wait(struct hart *h)
 {
     if (h->satp != kernel_satp) {
         csr_write(satp, kernel_satp);
@@ -139,8 +141,11 @@ void kernel_exit(struct hart *h)
     for (;;) {
         schedule(h);
         struct tcb *next = h->current;
-        if (next)
+        if (next) {
+            if (unlikely(user_interrupt_pending(next)))
+                user_interrupt_deliver(next);
             switch_to_user(h, next);
+        }
         idle_wait(h);
     }
 }

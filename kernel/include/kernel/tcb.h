@@ -50,6 +50,7 @@ enum tcb_slot {
 };
 
 struct notification;
+struct user_interrupt;
 
 struct tcb {
     struct user_context ctx;    /* first: the trap entry finds it through sscratch */
@@ -81,6 +82,12 @@ struct tcb {
 
     struct notification *bound_ntfn;
     word_t ipc_buffer_vaddr;
+
+    /* User interrupts (user_interrupt.c): what interrupts it, and the interrupted registers while in its handler. */
+    struct user_interrupt *bound_uintr;
+    bool uintr_in_handler;
+    word_t uintr_saved[NUM_REGS];
+
     /* satp for its VSpace, valid while satp_generation == vspace_generation (vspace.h). */
     word_t satp;
     word_t satp_generation;

@@ -17,6 +17,8 @@ static inline int object_size_bits(word_t type, word_t size_bits)
         return SEL_ENDPOINT_BITS;
     case SEL_NOTIFICATION_OBJECT:
         return SEL_NOTIFICATION_BITS;
+    case SEL_USER_INTERRUPT_OBJECT:
+        return SEL_USER_INTERRUPT_BITS;
     case SEL_CNODE_OBJECT:
         return size_bits >= SEL_MIN_CNODE_RADIX && size_bits <= SEL_MAX_CNODE_RADIX
                    ? (int)(size_bits + SEL_SLOT_BITS) : -1;

@@ -32,7 +32,8 @@ enum sel_syscall {
     SEL_SYS_NULL = -15,                /* does nothing: the cost of entering and leaving the kernel */
     SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */
     SEL_SYS_DEBUG_FASTPATH = -17,      /* a0 = sel_fastpath_mode in, slow-path Call/ReplyRecv count out */
-    SEL_SYS_MIN = -17,
+    SEL_SYS_URET = -18,                /* return from a user-interrupt handler (sel/uintr.h) */
+    SEL_SYS_MIN = -18,
 };
 
 /* DebugFastpath: whether the kernel takes the IPC fastpath (it does from boot). */
@@ -61,6 +62,8 @@ enum sel_invocation {
     SEL_TCB_BIND_NOTIFICATION,
     SEL_TCB_UNBIND_NOTIFICATION,
     SEL_TCB_SET_AFFINITY,
+    SEL_TCB_BIND_USER_INTERRUPT,
+    SEL_TCB_UNBIND_USER_INTERRUPT,
 
     SEL_CNODE_REVOKE,
     SEL_CNODE_DELETE,
@@ -97,6 +100,7 @@ typedef enum sel_object_type {
     SEL_PAGE_TABLE_OBJECT,
     SEL_FRAME_4K_OBJECT,
     SEL_FRAME_2M_OBJECT,
+    SEL_USER_INTERRUPT_OBJECT,
     SEL_NUM_OBJECT_TYPES
 } sel_object_type_t;
 
@@ -104,6 +108,7 @@ typedef enum sel_object_type {
 #define SEL_TCB_BITS            10
 #define SEL_ENDPOINT_BITS       5
 #define SEL_NOTIFICATION_BITS   6
+#define SEL_USER_INTERRUPT_BITS 4
 #define SEL_SLOT_BITS           6   /* one CNode slot */
 #define SEL_PAGE_TABLE_BITS     12
 #define SEL_PAGE_BITS           12
@@ -115,7 +120,7 @@ typedef enum sel_object_type {
 #define SEL_MIN_CNODE_RADIX     1
 #define SEL_MAX_CNODE_RADIX     26
 #define SEL_RETYPE_MAX_OBJECTS  256
-#define SEL_IPC_BUFFER_BITS     10  /* the IPC buffer is 1 KiB and 1 KiB aligned */
+#define SEL_IPC_BUFFER_BITS     11  /* the IPC buffer (with the user-interrupt CSRs) is 2 KiB aligned */
 #define SEL_ASID_POOL_ENTRIES   512
 #define SEL_NUM_ASID_POOLS      128
 #define SEL_NUM_PRIORITIES      256
@@ -136,6 +141,7 @@ enum sel_cap_type {
     SEL_CAP_TYPE_ASID_POOL,
     SEL_CAP_TYPE_IRQ_CONTROL,
     SEL_CAP_TYPE_IRQ_HANDLER,
+    SEL_CAP_TYPE_USER_INTERRUPT,
     SEL_NUM_CAP_TYPES
 };
 

@@ -53,6 +53,16 @@ sel_error_t sel_tcb_bind_notification(sel_cptr_t tcb, sel_cptr_t ntfn);
 /* Unbinds the thread's notification; SEL_ILLEGAL_OPERATION if none is bound. */
 sel_error_t sel_tcb_unbind_notification(sel_cptr_t tcb);
 
+/*
+ * Binds UserInterrupt uintr (with Read) to the thread: tokens minted from it
+ * interrupt this thread (sel/uintr.h).  SEL_ILLEGAL_OPERATION if either is
+ * already bound.
+ */
+sel_error_t sel_tcb_bind_user_interrupt(sel_cptr_t tcb, sel_cptr_t uintr);
+
+/* Unbinds the thread's UserInterrupt; SEL_ILLEGAL_OPERATION if none is bound. */
+sel_error_t sel_tcb_unbind_user_interrupt(sel_cptr_t tcb);
+
 /* Moves the thread to hart (0..num_harts-1 as in the boot info). */
 sel_error_t sel_tcb_set_affinity(sel_cptr_t tcb, sel_word_t hart);
 
