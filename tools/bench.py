@@ -22,6 +22,10 @@ LABELS = {
     "null_syscall_instructions": "null syscall, round trip",
     "ipc_roundtrip_instructions": "Call + ReplyRecv round trip, 2 address spaces, 1 hart",
     "signal_wakeup_instructions": "Signal -> higher-priority waiter wakes (other address space)",
+    "ipc_roundtrip_cross_hart_instructions": "Call + ReplyRecv round trip across harts (both harts' work)",
+    "token_blocked_instructions": "token -> handler, receiver blocked in Wait (higher priority)",
+    "token_descheduled_instructions": "token -> handler, receiver ready (send + sender blocks)",
+    "token_running_instructions": "token -> handler, receiver running on the other hart (both)",
 }
 LINE = re.compile(r"^BENCH (\w+) (\d+)")
 

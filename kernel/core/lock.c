@@ -28,9 +28,11 @@ static void answer_stall(struct hart *h)
 
 void kernel_lock_contended(struct hart *h)
 {
+    unsigned turns = 0;
     do {
         do {
             answer_stall(h);
+            spin_wait_turn(&turns);
         } while (__atomic_load_n(&big_lock, __ATOMIC_RELAXED));
     } while (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE));
 }

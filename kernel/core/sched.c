@@ -89,8 +89,9 @@ static void stall(struct hart *h, struct tcb *t)
 {
     __atomic_store_n(&h->stall_request, t, __ATOMIC_RELEASE);
     hart_kick(h->index);
+    unsigned turns = 0;
     while (__atomic_load_n(&h->stall_request, __ATOMIC_ACQUIRE))
-        ;
+        spin_wait_turn(&turns);
 }
 
 void thread_evict(struct tcb *t)

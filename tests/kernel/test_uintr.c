@@ -139,6 +139,58 @@ TEST(uintr_token_interrupts_a_thread_running_on_another_hart)
     CHECK_EQ(csrs_of(&t)->ustatus & SEL_USTATUS_UIE, SEL_USTATUS_UIE);   /* uret set UIE again */
 }
 
+static void wfi_until_stopped(void *arg)
+{
+    (void)arg;
+    enable_all(record_entry);
+    s.ready = 1;
+    while (!s.stop) {
+        s.counter++;
+        __asm__ volatile("wfi");   /* the kernel halts the hart; it stays the running thread */
+    }
+    s.step = 1;
+    block_forever();
+}
+
+TEST(uintr_token_ends_a_user_mode_wfi_on_another_hart)
+{
+    reset();
+    s.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY, false, wfi_until_stopped, NULL);
+    sel_cptr_t token = bind_token(env, &t, 0x20);
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
+    CHECK_OK(sel_thread_start(&t));
+    CHECK(test_wait_flag(&s.ready));
+    for (int i = 1; i <= 3; i++) {
+        sel_token_send(token);
+        while (s.entries < i)
+            ;
+    }
+    check_entry(2, 0x20);
+    s.stop = 1;
+    sel_token_send(token);            /* so that it sees stop at once, not at its next tick */
+    CHECK(test_wait_flag(&s.step));
+    CHECK_EQ(s.entries, 4);
+}
+
+TEST(uintr_user_mode_wfi_returns_at_once_with_bits_pending)
+{
+    reset();
+    s.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_cptr_t uintr = test_object(env, SEL_USER_INTERRUPT_OBJECT, 0);
+    CHECK_OK(sel_tcb_bind_user_interrupt(env->tcb, uintr));
+    sel_token_send(mint(env, uintr, SEL_CAN_WRITE, 0x1));   /* pending, and masked: we set no handler */
+    /* Without the pending bit each wfi would last until the next 2 ms tick: five, at least 8 ms. */
+    sel_word_t start = test_rdtime();
+    for (int i = 0; i < 5; i++)
+        __asm__ volatile("wfi");
+    sel_word_t ticks = test_rdtime() - start;
+    CHECK(ticks < sel_get_bootinfo()->timebase_frequency * 3 / 1000);
+    CHECK_EQ(sel_uintr_csrs()->uip, 0x1);
+    CHECK_OK(sel_tcb_unbind_user_interrupt(env->tcb));
+}
+
 static void wait_on_ntfn(void *arg)
 {
     (void)arg;

@@ -7,6 +7,7 @@
  */
 #include <sel/alloc.h>
 #include <sel/thread.h>
+#include <sel/uintr.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -123,6 +124,222 @@ static void bench_signal_wakeup(sel_allocator_t *alloc)
     printf("BENCH signal_wakeup_instructions %lu\n", (unsigned long)median(samples, ROUNDS));
 }
 
+/*
+ * ---- Call + ReplyRecv with the server on the other hart ----
+ * Per-hart instruction counts are exact, but the harts run round-robin in
+ * one QEMU thread, so a latency across harts is not an instruction count.
+ * The figure is the work of both harts per round trip: the client's
+ * instructions from Call to return, plus the server's from one request's
+ * arrival to the next.
+ */
+static volatile sel_word_t server_samples[ROUNDS + 1];
+
+static void cross_hart_server(void *arg)
+{
+    (void)arg;
+    sel_word_t badge, m0 = 0;
+    sel_recv_mrs(endpoint, &badge, &m0, NULL, NULL, NULL);
+    for (int i = 0;; i++) {
+        if (i <= ROUNDS)
+            server_samples[i] = rdinstret();
+        sel_reply_recv_mrs(endpoint, sel_msginfo_new(0, 0, 0, 1), &badge, &m0, NULL, NULL, NULL);
+    }
+}
+
+static void bench_ipc_roundtrip_cross_hart(sel_allocator_t *alloc)
+{
+    const sel_bootinfo_t *bi = sel_get_bootinfo();
+    sel_thread_t server;
+    endpoint = sel_alloc_object(alloc, SEL_ENDPOINT_OBJECT, 0);
+    if (bi->num_harts < 2 || !endpoint || sel_thread_create(alloc, &server, true, 255, 0, cross_hart_server, NULL) ||
+        sel_tcb_set_affinity(server.tcb, (bi->boot_hart + 1) % bi->num_harts) || sel_thread_start(&server)) {
+        printf("bench: cannot start the server on the other hart\n");
+        return;
+    }
+    for (int i = 0; i <= ROUNDS; i++) {
+        sel_word_t m0 = (sel_word_t)i;
+        sel_word_t a = rdinstret();
+        sel_call_mrs(endpoint, sel_msginfo_new(0, 0, 0, 1), &m0, NULL, NULL, NULL);
+        sel_word_t b = rdinstret();
+        if (i < ROUNDS)
+            samples[i] = b - a - read_overhead;
+    }
+    sel_word_t client = median(samples, ROUNDS);
+    for (int i = 0; i < ROUNDS; i++)
+        samples[i] = server_samples[i + 1] - server_samples[i] - read_overhead;
+    sel_word_t server_work = median(samples, ROUNDS);
+    printf("BENCH ipc_roundtrip_cross_hart_instructions %lu\n", (unsigned long)(client + server_work));
+    printf("bench: cross-hart round trip: client hart %lu, server hart %lu instructions\n", (unsigned long)client,
+           (unsigned long)server_work);
+}
+
+/*
+ * ---- user-interrupt tokens ----
+ * From the sender's rdinstret before sel_token_send to the first
+ * instruction of the receiver's handler (libsel's entry included).
+ */
+static volatile sel_word_t handler_at, handled;
+static sel_cptr_t token;
+
+static void timing_handler(sel_word_t bits, sel_word_t uepc)
+{
+    (void)bits;
+    (void)uepc;
+    handler_at = rdinstret();
+    handled++;
+}
+
+/* A UserInterrupt bound to t and a token of it. */
+static sel_cptr_t make_token(sel_allocator_t *alloc, sel_thread_t *t)
+{
+    sel_cptr_t uintr = sel_alloc_object(alloc, SEL_USER_INTERRUPT_OBJECT, 0);
+    sel_cptr_t slot = sel_alloc_slot(alloc);
+    if (!uintr || !slot || sel_tcb_bind_user_interrupt(t->tcb, uintr) ||
+        sel_cnode_mint(SEL_CAP_INIT_CNODE, slot, SEL_WORD_BITS, SEL_CAP_INIT_CNODE, uintr, SEL_WORD_BITS,
+                       SEL_CAN_WRITE, 1))
+        return 0;
+    return slot;
+}
+
+static void enable_timing_handler(void)
+{
+    sel_uintr_set_handler(timing_handler);
+    sel_uintr_enable_bits(1);
+    sel_uintr_enable();
+}
+
+/* Blocked: a higher-priority receiver waits in Wait on this hart. */
+static void blocked_receiver(void *arg)
+{
+    (void)arg;
+    enable_timing_handler();
+    for (;;)
+        sel_wait(notification);
+}
+
+static void bench_token_blocked(sel_allocator_t *alloc)
+{
+    sel_thread_t t;
+    notification = sel_alloc_object(alloc, SEL_NOTIFICATION_OBJECT, 0);
+    if (!notification || sel_thread_create(alloc, &t, true, 255, 0, blocked_receiver, NULL) ||
+        !(token = make_token(alloc, &t))) {
+        printf("bench: cannot start the blocked receiver\n");
+        return;
+    }
+    sel_tcb_set_priority(SEL_CAP_INIT_TCB, SEL_CAP_INIT_TCB, 254);
+    sel_thread_start(&t);
+    for (int i = 0; i < ROUNDS; i++) {
+        sel_word_t a = rdinstret();
+        sel_token_send(token);   /* it preempts us: handler, uret, Wait again */
+        samples[i] = handler_at - a - read_overhead / 2;
+    }
+    sel_tcb_set_priority(SEL_CAP_INIT_TCB, SEL_CAP_INIT_TCB, 255);
+    printf("BENCH token_blocked_instructions %lu\n", (unsigned long)median(samples, ROUNDS));
+}
+
+/* Descheduled: a lower-priority receiver is ready; it runs (handler first) when the sender blocks. */
+static sel_cptr_t sender_wakeup;
+
+static void descheduled_receiver(void *arg)
+{
+    (void)arg;
+    enable_timing_handler();
+    sel_word_t seen = 0;
+    for (;;) {
+        while (handled == seen)
+            ;
+        seen = handled;
+        sel_signal(sender_wakeup);   /* the sender preempts us here, outside the handler */
+    }
+}
+
+static void bench_token_descheduled(sel_allocator_t *alloc)
+{
+    sel_thread_t t;
+    sender_wakeup = sel_alloc_object(alloc, SEL_NOTIFICATION_OBJECT, 0);
+    if (!sender_wakeup || sel_thread_create(alloc, &t, true, 254, 0, descheduled_receiver, NULL) ||
+        !(token = make_token(alloc, &t))) {
+        printf("bench: cannot start the descheduled receiver\n");
+        return;
+    }
+    sel_thread_start(&t);    /* lower: it has not run */
+    handled = 0;
+    /* Round -1 lets it set up its handler (the token then waits for it to enable). */
+    for (int i = -1; i < ROUNDS; i++) {
+        sel_word_t a = rdinstret();
+        sel_token_send(token);
+        sel_wait(sender_wakeup);
+        if (i >= 0)
+            samples[i] = handler_at - a - read_overhead / 2;
+    }
+    sel_tcb_suspend(t.tcb);   /* it would spin when it next runs (and a spinning hart starves the other in QEMU) */
+    printf("BENCH token_descheduled_instructions %lu\n", (unsigned long)median(samples, ROUNDS));
+}
+
+/*
+ * Running: the receiver is the running thread on the other hart, idling in
+ * a user-mode wfi (the kernel halts the hart and keeps the thread current)
+ * between tokens, noting rdinstret just before it.  As with the cross-hart
+ * round trip, the figure is the work of both harts: the sender's send, plus
+ * the receiver's instructions from its note to its handler (the wfi's own
+ * trap included, which a receiver busy in user code would not pay).
+ * Nobody spins: in QEMU's single-threaded -icount mode a spinning hart
+ * starves the other.
+ */
+static volatile sel_word_t last_note, note_before_handler;
+static sel_cptr_t receiver_ack;
+
+static void acking_handler(sel_word_t bits, sel_word_t uepc)
+{
+    (void)bits;
+    (void)uepc;
+    handler_at = rdinstret();
+    note_before_handler = last_note;   /* it notes again after uret, before the sender looks */
+    handled++;
+    sel_signal(receiver_ack);
+}
+
+static void running_receiver(void *arg)
+{
+    (void)arg;
+    sel_uintr_set_handler(acking_handler);
+    sel_uintr_enable_bits(1);
+    sel_uintr_enable();
+    sel_signal(receiver_ack);
+    for (;;) {
+        last_note = rdinstret();
+        __asm__ volatile("wfi");
+    }
+}
+
+static void bench_token_running(sel_allocator_t *alloc)
+{
+    const sel_bootinfo_t *bi = sel_get_bootinfo();
+    sel_thread_t t;
+    receiver_ack = sel_alloc_object(alloc, SEL_NOTIFICATION_OBJECT, 0);
+    if (bi->num_harts < 2 || !receiver_ack || sel_thread_create(alloc, &t, true, 255, 0, running_receiver, NULL) ||
+        !(token = make_token(alloc, &t)) || sel_tcb_set_affinity(t.tcb, (bi->boot_hart + 1) % bi->num_harts)) {
+        printf("bench: cannot start the running receiver\n");
+        return;
+    }
+    sel_thread_start(&t);
+    sel_wait(receiver_ack);   /* its handler is set up */
+    static sel_word_t receiver[ROUNDS];
+    for (int i = 0; i < ROUNDS; i++) {
+        sel_word_t a = rdinstret();
+        sel_token_send(token);
+        sel_word_t b = rdinstret();
+        samples[i] = b - a - read_overhead;
+        sel_wait(receiver_ack);
+        receiver[i] = handler_at - note_before_handler;
+    }
+    sel_tcb_suspend(t.tcb);
+    sel_word_t sender = median(samples, ROUNDS), receiver_work = median(receiver, ROUNDS);
+    printf("BENCH token_running_instructions %lu\n", (unsigned long)(sender + receiver_work));
+    printf("bench: token to a running thread: sender hart %lu, receiver hart %lu instructions\n",
+           (unsigned long)sender, (unsigned long)receiver_work);
+}
+
 int main(void)
 {
     sel_allocator_t alloc;
@@ -132,6 +349,10 @@ int main(void)
     bench_null_syscall();
     bench_ipc_roundtrip(&alloc);
     bench_signal_wakeup(&alloc);
+    bench_ipc_roundtrip_cross_hart(&alloc);
+    bench_token_blocked(&alloc);
+    bench_token_descheduled(&alloc);
+    bench_token_running(&alloc);
     printf("BENCH DONE\n");
     return 0;
 }

@@ -64,9 +64,33 @@ static void handle_interrupt(struct hart *h, word_t code)
     }
 }
 
-static void handle_exception(struct tcb *t, word_t cause)
+static void wait_for_interrupt(struct hart *h);
+
+#define INSN_WFI 0x10500073u
+
+/*
+ * wfi in user mode (which traps: the hardware only lets the kernel halt) is
+ * the N extension's way for a thread to wait for user interrupts: the hart
+ * halts until an interrupt arrives, and the thread stays the running one,
+ * so a token reaches it the fastest way.  Any interrupt ends the wait, as
+ * the instruction allows; pending user interrupts (enabled or not, as
+ * pending-and-enabled-in-uie would need a read of its CSRs) end it at once.
+ */
+static void user_wfi(struct hart *h, struct tcb *t)
+{
+    t->ctx.regs[REG_PC] += 4;
+    if (user_interrupt_pending(t))
+        return;   /* kernel_exit delivers them, or they are masked: either way, no waiting */
+    wait_for_interrupt(h);
+}
+
+static void handle_exception(struct hart *h, struct tcb *t, word_t cause)
 {
     word_t pc = t->ctx.regs[REG_PC], stval = csr_read(stval);
+    if (cause == EXC_ILLEGAL_INSTRUCTION && stval == INSN_WFI) {
+        user_wfi(h, t);
+        return;
+    }
     switch (cause) {
     case EXC_INST_PAGE_FAULT:
     case EXC_LOAD_PAGE_FAULT:
@@ -107,12 +131,12 @@ void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
         if (scause == EXC_ECALL_U)
             handle_syscall(t);
         else
-            handle_exception(t, scause);
+            handle_exception(h, t, scause);
     }
     kernel_exit(h);
 }
 
-/* Waits with the lock released until an interrupt arrives, then handles it. */
+/* Nothing to run: leave the last address space (it may be destroyed meanwhile) and wait. */
 /* Not inlined: it would make kernel_exit save registers on every exit. */
 static __attribute__((noinline)) void idle_wait(struct hart *h)
 {
@@ -120,6 +144,12 @@ static __attribute__((noinline)) void idle_wait(struct hart *h)
         csr_write(satp, kernel_satp);
         h->satp = kernel_satp;
     }
+    wait_for_interrupt(h);
+}
+
+/* Waits with the lock released until an interrupt arrives, then handles it. */
+static void wait_for_interrupt(struct hart *h)
+{
     kernel_unlock();
     word_t pending;
     do {

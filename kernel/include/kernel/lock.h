@@ -7,6 +7,21 @@
 /* A whole word, so the atomic swap needs no sign extension. */
 extern word_t big_lock;
 
+/*
+ * One turn of a loop that waits for another hart.  After many turns (far
+ * longer than any wait on real hardware) it halts until the next interrupt:
+ * QEMU's single-threaded mode (-icount, as make bench runs it) runs one hart
+ * at a time and does not switch away from a hart that spins, so the hart
+ * being waited for would never run.  *turns counts the turns.
+ */
+static inline void spin_wait_turn(unsigned *turns)
+{
+    if (++*turns == (1u << 16)) {
+        __asm__ volatile("wfi");
+        *turns = 0;
+    }
+}
+
 /* Spins for the lock, answering stall requests meanwhile (lock.c). */
 void kernel_lock_contended(struct hart *h);
 
