@@ -352,11 +352,10 @@ static void peek_consume_then_one_release(void **state)
         assert_true(push_msg(&s, i));
     sel_ring_publish(&s.p);
     for (uint64_t i = 0; i < 6; i++) {
-        const uint8_t *slot = sel_ring_peek(&s.c);
+        const struct sel_ring_slot *slot = sel_ring_peek(&s.c);
         assert_non_null(slot);
-        uint64_t tag;
-        memcpy(&tag, slot, 8);
-        assert_int_equal(tag, i);
+        assert_int_equal(slot->tag, i);
+        assert_int_equal(((const struct msg *)slot->message)->a, i * 3);
         sel_ring_consume(&s.c);
         assert_int_equal(s.g.ring->tail, 0);
     }
