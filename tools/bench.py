@@ -22,6 +22,10 @@ LABELS = {
     "null_syscall_instructions": "null syscall, round trip",
     "ipc_roundtrip_instructions": "Call + ReplyRecv round trip, 2 address spaces, 1 hart",
     "signal_wakeup_instructions": "Signal -> higher-priority waiter wakes (other address space)",
+    "ring_push_publish_instructions": "ring: push + publish of one message (no wake-up)",
+    "ring_pop_release_instructions": "ring: pop of one message, with its release (no wake-up)",
+    "ring_push_batched_instructions": "ring: push, per message of a batch of 16 (one publish)",
+    "ring_pop_batched_instructions": "ring: pop, per message of a batch of 16 (one release)",
 }
 LINE = re.compile(r"^BENCH (\w+) (\d+)")
 
