@@ -152,7 +152,8 @@ static inline bool sel_ring_consumer_init(sel_ring_consumer_t *c, void *ring_mem
  * Write a sentence saying why the ring is broken into buf (at most size
  * bytes, terminated), naming the index we had seen and the one we
  * rejected, e.g. "the producer moved head backwards from 12 to 3".
- * Return its length, or 0 (and buf "") if the handle is not broken.
+ * Return the length written (cut to fit buf), or 0 (and buf "") if the
+ * handle is not broken.
  */
 size_t sel_ring_producer_explain(const sel_ring_producer_t *p, char *buf, size_t size);
 size_t sel_ring_consumer_explain(const sel_ring_consumer_t *c, char *buf, size_t size);
