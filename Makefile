@@ -70,10 +70,13 @@ $(BUILD)/host/test_cdt: tests/host/test_cdt.c $(HOST_CAP_SRCS) $(HOST_HEADERS)
 $(BUILD)/host/test_cap: tests/host/test_cap.c $(HOST_CAP_SRCS) $(HOST_HEADERS)
 $(BUILD)/host/test_untyped: tests/host/test_untyped.c $(HOST_HEADERS)
 $(BUILD)/host/test_prio_bitmap: tests/host/test_prio_bitmap.c $(HOST_HEADERS)
+# The ring (libsel/include/sel/ring.h) with its cold half, and two threads for the stress case.
+$(BUILD)/host/test_ring: tests/host/test_ring.c libsel/src/ring.c $(HOST_HEADERS)
+$(BUILD)/host/test_ring: HOST_LIBS = -pthread
 $(BUILD)/host/%:
 	@mkdir -p $(dir $@)
 	@$(say) HOSTCC $@
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka $(HOST_LIBS)
 
 test-host: $(HOST_TESTS)
 	@mkdir -p $(BUILD)/results

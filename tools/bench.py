@@ -26,6 +26,10 @@ LABELS = {
     "token_blocked_instructions": "token -> handler, receiver blocked in Wait (higher priority)",
     "token_descheduled_instructions": "token -> handler, receiver ready (send + sender blocks)",
     "token_running_instructions": "token -> handler, receiver running on the other hart (both)",
+    "ring_push_publish_instructions": "ring: push + publish of one message (no wake-up)",
+    "ring_pop_release_instructions": "ring: pop of one message, with its release (no wake-up)",
+    "ring_push_batched_instructions": "ring: push, per message of a batch of 16 (one publish)",
+    "ring_pop_batched_instructions": "ring: pop, per message of a batch of 16 (one release)",
 }
 LINE = re.compile(r"^BENCH (\w+) (\d+)")
 

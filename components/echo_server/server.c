@@ -64,7 +64,8 @@ void ping_callback(void)
 
 /*
  * Jobs on the ring: square each value.  A result that does not fit because
- * the client has not collected earlier ones waits here for the next wake-up.
+ * the client has not collected earlier ones waits here; the glue then
+ * sleeps until the client makes room, and calls this again.
  */
 static jobs_result_t waiting_result;
 static uint64_t waiting_tag;
@@ -93,7 +94,7 @@ void jobs_callback(void)
         char line[64];
         snprintf(line, sizeof(line), "squared %u numbers from the ring", done);
         log_line(line);
-        jobs_notify();
+        jobs_flush();   /* the client sees the results now (the glue would flush after we return) */
     }
 }
 

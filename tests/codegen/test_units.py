@@ -3,6 +3,7 @@ checker, the cycle finder, the device-tree reader, and the device checks on
 device trees QEMU's virt machine cannot give (registers sharing a page).
 """
 import os
+import re
 import shutil
 import tempfile
 import unittest
@@ -33,6 +34,15 @@ class Sizes(unittest.TestCase):
         self.assertEqual(entry, 24)
         self.assertEqual(total, (layout.RING_HEADER + 16 * 24 + 63) // 64 * 64)
         self.assertEqual(total % 64, 0)
+
+    def test_ring_header_and_tag_match_the_c_header(self):
+        # The generated glue hands these sizes to sel_ring_*_init; the C header lays the ring out.
+        with open(os.path.join(helpers.REPO, "libsel", "include", "sel", "ring.h"), encoding="utf-8") as f:
+            text = f.read()
+        defines = dict(re.findall(r"^#define (SEL_RING_\w+) (\d+)$", text, re.M))
+        self.assertEqual(int(defines["SEL_RING_HEADER"]), layout.RING_HEADER)
+        self.assertEqual(layout.ring_bytes(4, 1)[1] - 8, 8)   # the message after the tag, rounded to 8
+        self.assertEqual(int(defines["SEL_RING_TAG_SIZE"]), 8)
 
 
 class YamlPositions(unittest.TestCase):

@@ -87,7 +87,7 @@ TEST(client_submits_eight_jobs_with_tags)
         CHECK(jobs_complete(&(jobs_result_t){ .value = job.value * job.value }, tag));
         got++;
     }
-    jobs_notify();
+    jobs_flush();
 }
 
 TEST(client_logs_that_it_noticed_the_wrong_answer)

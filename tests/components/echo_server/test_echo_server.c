@@ -98,7 +98,7 @@ TEST(jobs_are_squared_and_tags_return)
     for (uint64_t i = 0; i < 8; i++)
         CHECK(jobs_submit(&(jobs_job_t){ .op = 1, .value = i + 3 }, 1000 + i));
     CHECK(!jobs_submit(&(jobs_job_t){ .op = 1, .value = 1 }, 0));   /* full */
-    jobs_notify();
+    jobs_flush();
     jobs_result_t r;
     uint64_t tag;
     for (uint64_t i = 0; i < 8; i++) {
@@ -114,11 +114,38 @@ TEST(jobs_are_squared_and_tags_return)
 TEST(unknown_job_ops_report_failure)
 {
     jobs_submit(&(jobs_job_t){ .op = 7, .value = 5 }, 42);
-    jobs_notify();
+    jobs_flush();
     jobs_result_t r;
     uint64_t tag;
     while (!jobs_completion(&r, &tag))
         jobs_wait();
     CHECK_EQ(tag, 42);
     CHECK_EQ((int64_t)r.status, -1);
+}
+
+TEST(full_rings_wait_for_room_on_both_sides)
+{
+    /*
+     * Sixteen jobs into 8-entry rings before collecting any result: the
+     * server completes eight, finds the completion ring full with the ninth
+     * job in hand, and sleeps until we make room; collecting the first eight
+     * releases the ring, which wakes it, and the rest come back in order.
+     */
+    jobs_result_t r;
+    uint64_t tag;
+    unsigned submitted = 0;
+    while (submitted < 16) {
+        if (jobs_submit(&(jobs_job_t){ .op = 1, .value = submitted }, 5000 + submitted))
+            submitted++;
+        else
+            jobs_wait();   /* flushes, and sleeps until the server makes room (if it has not yet) */
+    }
+    jobs_flush();
+    for (uint64_t i = 0; i < 16; i++) {
+        while (!jobs_completion(&r, &tag))
+            jobs_wait();
+        CHECK_EQ(tag, 5000 + i);
+        CHECK_EQ(r.value, i * i);
+    }
+    CHECK(!jobs_completion(&r, &tag));
 }
