@@ -90,6 +90,18 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
     case SEL_CAP_TYPE_NOTIFICATION:
         if (!(cap->rights & SEL_CAN_WRITE))
             break;
+        if (is_call && sel_msginfo_label(info) == SEL_NOTIFICATION_SET_ALARM) {
+            if (sel_msginfo_length(info) < 2) {
+                set_reply_tag(t, SEL_TRUNCATED_MESSAGE, 0);
+                return;
+            }
+            /* Deadline and badge, in MR0 and MR1 (registers). */
+            word_t deadline = t->ctx.regs[REG_A2], badge = t->ctx.regs[REG_A3];
+            notification_set_alarm(notification_of(cap), deadline, badge);
+            notification_fire_alarms(timer_now());   /* a deadline already past fires now */
+            set_reply_tag(t, SEL_NO_ERROR, 0);
+            return;
+        }
         notification_signal(notification_of(cap), cap->data);
         if (is_call)
             set_reply_tag(t, SEL_NO_ERROR, 0);

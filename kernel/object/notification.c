@@ -4,10 +4,16 @@
  * Signal ORs the badge in and wakes the first waiter; Wait takes the word
  * and clears it.  A notification bound to a TCB also wakes that thread
  * while it waits in Recv on an endpoint.
+ *
+ * An alarm makes a notification signal itself at a time: the timeouts of
+ * an event loop, with the resolution of the kernel's tick (2 ms), without
+ * a timer driver.  Set alarms sit in one list, earliest first.
  */
 #include <kernel/endpoint.h>
 #include <kernel/notification.h>
 #include <kernel/sched.h>
+
+static void alarm_remove(struct notification *n);
 
 static void deliver(struct tcb *t, word_t word)
 {
@@ -85,6 +91,7 @@ void notification_cancel_wait(struct tcb *t)
 
 void notification_cancel_all(struct notification *n)
 {
+    alarm_remove(n);
     while (n->head) {
         struct tcb *t = n->head;
         tcb_queue_remove(&n->head, &n->tail, t);
@@ -93,4 +100,45 @@ void notification_cancel_all(struct notification *n)
     }
     if (n->state == NTFN_WAITING)
         n->state = NTFN_IDLE;
+}
+
+static struct notification *alarms;
+
+static void alarm_remove(struct notification *n)
+{
+    if (!n->alarm_deadline)
+        return;
+    for (struct notification **link = &alarms; *link; link = &(*link)->alarm_next) {
+        if (*link == n) {
+            *link = n->alarm_next;
+            break;
+        }
+    }
+    n->alarm_next = NULL;
+    n->alarm_deadline = 0;
+}
+
+void notification_set_alarm(struct notification *n, word_t deadline, word_t badge)
+{
+    alarm_remove(n);
+    if (!deadline)
+        return;
+    n->alarm_deadline = deadline;
+    n->alarm_badge = badge;
+    struct notification **link = &alarms;
+    while (*link && (*link)->alarm_deadline <= deadline)
+        link = &(*link)->alarm_next;
+    n->alarm_next = *link;
+    *link = n;
+}
+
+void notification_fire_alarms(word_t now)
+{
+    while (alarms && alarms->alarm_deadline <= now) {
+        struct notification *n = alarms;
+        alarms = n->alarm_next;
+        n->alarm_next = NULL;
+        n->alarm_deadline = 0;
+        notification_signal(n, n->alarm_badge);
+    }
 }

@@ -297,3 +297,10 @@ const char *sel_cap_type_name(int cap_type)
     };
     return (unsigned)cap_type < sizeof(names) / sizeof(names[0]) ? names[cap_type] : "unknown";
 }
+
+/* ---- Notification ---- */
+
+sel_error_t sel_notification_set_alarm(sel_cptr_t ntfn, sel_word_t deadline, sel_word_t badge)
+{
+    return invoke(ntfn, SEL_NOTIFICATION_SET_ALARM, 2, ARGS(deadline, badge), 0, NULL);
+}

@@ -532,3 +532,67 @@ TEST(bound_ntfn_deleting_thread_unbinds_notification)
     CHECK_OK(sel_cnode_delete(SEL_CAP_INIT_CNODE, t.tcb, SEL_WORD_BITS));
     CHECK_OK(sel_tcb_bind_notification(other.tcb, ntfn));
 }
+
+/* ---- alarms ---------------------------------------------------------------------------- */
+
+static sel_word_t ms(sel_word_t n) { return sel_get_bootinfo()->timebase_frequency / 1000 * n; }
+
+TEST(ntfn_alarm_signals_its_badge_at_the_deadline)
+{
+    sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_word_t start = sel_time_now();
+    CHECK_OK(sel_notification_set_alarm(ntfn, start + ms(10), 0x40));
+    CHECK_EQ(sel_poll(ntfn), 0);          /* not yet */
+    CHECK_EQ(sel_wait(ntfn), 0x40);
+    sel_word_t now = sel_time_now();
+    CHECK(now >= start + ms(10));
+    CHECK(now < start + ms(500));         /* within a tick or so; generous for a loaded host */
+    CHECK_EQ(sel_poll(ntfn), 0);          /* once only */
+}
+
+TEST(ntfn_alarm_in_the_past_fires_at_once_and_ors_with_signals)
+{
+    sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_signal(mint(env, ntfn, SEL_CAN_WRITE, 0x1));
+    CHECK_OK(sel_notification_set_alarm(ntfn, 1, 0x8));
+    CHECK_EQ(sel_poll(ntfn), 0x9);
+}
+
+TEST(ntfn_alarm_moved_or_cancelled)
+{
+    sel_cptr_t a = test_object(env, SEL_NOTIFICATION_OBJECT, 0), b = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_word_t start = sel_time_now();
+    CHECK_OK(sel_notification_set_alarm(a, start + ms(5), 0x1));
+    CHECK_OK(sel_notification_set_alarm(b, start + ms(20), 0x2));
+    CHECK_OK(sel_notification_set_alarm(a, start + ms(40), 0x4));   /* moved after b, new badge */
+    CHECK_EQ(sel_wait(b), 0x2);
+    CHECK_EQ(sel_poll(a), 0);             /* a's first deadline passed without a signal */
+    CHECK_EQ(sel_wait(a), 0x4);
+    CHECK(sel_time_now() >= start + ms(40));
+    CHECK_OK(sel_notification_set_alarm(a, sel_time_now() + ms(5), 0x1));
+    CHECK_OK(sel_notification_set_alarm(a, 0, 0));                  /* cancelled */
+    CHECK_OK(sel_notification_set_alarm(b, sel_time_now() + ms(15), 0x2));
+    CHECK_EQ(sel_wait(b), 0x2);
+    CHECK_EQ(sel_poll(a), 0);
+}
+
+TEST(ntfn_alarm_of_a_deleted_notification_is_gone)
+{
+    sel_cptr_t a = test_object(env, SEL_NOTIFICATION_OBJECT, 0), b = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_word_t start = sel_time_now();
+    CHECK_OK(sel_notification_set_alarm(a, start + ms(5), 0x1));
+    CHECK_OK(sel_notification_set_alarm(b, start + ms(15), 0x2));
+    CHECK_OK(sel_cnode_delete(SEL_CAP_INIT_CNODE, a, SEL_WORD_BITS));   /* its memory could be reused now */
+    CHECK_EQ(sel_wait(b), 0x2);                                         /* the list survived */
+}
+
+TEST(ntfn_alarm_errors)
+{
+    sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    CHECK_ERR(sel_notification_set_alarm(mint(env, ntfn, SEL_CAN_READ, 0), 1, 1), SEL_INVALID_CAPABILITY);
+    /* One word only: truncated. */
+    sel_set_mr(0, 1);
+    sel_msginfo_t info = sel_call(ntfn, sel_msginfo_new(SEL_NOTIFICATION_SET_ALARM, 0, 0, 1));
+    CHECK_EQ(sel_msginfo_label(info), SEL_TRUNCATED_MESSAGE);
+    CHECK_EQ(sel_poll(ntfn), 0);
+}

@@ -11,6 +11,7 @@
 #include <kernel/sched.h>
 #include <kernel/vspace.h>
 #include <kernel/endpoint.h>
+#include <kernel/notification.h>
 #include <kernel/user_interrupt.h>
 #include "asm.h"
 #include "csr.h"
@@ -31,6 +32,8 @@ void timer_start(struct hart *h)
     h->next_tick = csr_read(time) + tick_interval;
     sbi_set_timer(h->next_tick);
 }
+
+word_t timer_now(void) { return csr_read(time); }
 
 /* Sets the next tick (clearing the pending timer interrupt). */
 void timer_rearm(struct hart *h)
@@ -53,6 +56,8 @@ static void handle_interrupt(struct hart *h, word_t code)
         break;
     case IRQ_S_TIMER:
         timer_rearm(h);
+        if (h->index == boot_hart_index)
+            notification_fire_alarms(timer_now());
         sched_tick(h);
         break;
     case IRQ_S_EXT:

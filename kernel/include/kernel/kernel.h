@@ -22,6 +22,9 @@ extern bool fastpath_enabled;
 /* Makes h's trap entry agree with fastpath_enabled (h is this hart). */
 void arch_follow_fastpath_setting(struct hart *h);
 void fastpath_reply_recv(struct user_context *ctx);
+/* The time (the timebase: rdtime's units). */
+word_t timer_now(void);
+extern unsigned boot_hart_index;
 /* Powers the machine off, QEMU exiting with status. */
 NORETURN void machine_poweroff(int status);
 

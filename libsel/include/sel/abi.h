@@ -87,6 +87,8 @@ enum sel_invocation {
     SEL_ASID_CONTROL_MAKE_POOL,
     SEL_ASID_POOL_ASSIGN,
 
+    SEL_NOTIFICATION_SET_ALARM,     /* a Call with any other label on a notification signals it */
+
     SEL_NUM_INVOCATIONS
 };
 

@@ -12,6 +12,7 @@
 #include <sel/tcb.h>
 #include <sel/vspace.h>
 #include <sel/irq.h>
+#include <sel/notification.h>
 #include <sel/runtime.h>
 
 /* Names of error codes and cap types, for messages. */
