@@ -150,8 +150,13 @@ static inline __attribute__((always_inline)) struct tcb *reply_recv_fast(struct 
         !(slot->cap.rights & SEL_CAN_READ))
         return NULL;
     struct endpoint *ep = endpoint_of(&slot->cap);
-    /* A sender already queued, or a bound notification already signalled, is delivered at once: slow path. */
-    if (ep->state == EP_SEND || (t->bound_ntfn && t->bound_ntfn->state == NTFN_ACTIVE))
+    /*
+     * A sender already queued, or a bound notification already signalled,
+     * is delivered at once; user interrupts raised for t are taken instead of
+     * blocking: the slow path's business.
+     */
+    if (ep->state == EP_SEND || (t->bound_ntfn && t->bound_ntfn->state == NTFN_ACTIVE) ||
+        user_interrupt_pending(t))
         return NULL;
 
     /* endpoint_reply(), then endpoint_receive() that finds nobody and blocks. */

@@ -155,6 +155,15 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
 
 static void handle_recv(struct tcb *t, bool blocking)
 {
+    /*
+     * A thread about to block with user interrupts to take (raised while it
+     * was on its way here) takes them instead: back to its ecall, so that
+     * after uret it blocks, as a woken one does (user_interrupt.c).
+     */
+    if (blocking && user_interrupt_pending(t) && user_interrupt_deliverable(t)) {
+        t->ctx.regs[REG_PC] -= 4;
+        return;
+    }
     word_t cptr = t->ctx.regs[REG_A0];
     struct lookup l = lookup_cap(t, cptr);
     if (!l.slot) {

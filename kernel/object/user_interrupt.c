@@ -43,6 +43,8 @@ static word_t deliverable(struct tcb *t, volatile sel_uintr_csrs_t *csrs)
     return u->pending & csrs->uie;
 }
 
+bool user_interrupt_deliverable(struct tcb *t) { return deliverable(t, csrs_of(t)) != 0; }
+
 void user_interrupt_raise(struct user_interrupt *u, word_t bits)
 {
     u->pending |= bits;

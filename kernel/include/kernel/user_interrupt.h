@@ -33,6 +33,8 @@ static inline bool user_interrupt_pending(const struct tcb *t)
 {
     return t->bound_uintr && t->bound_uintr->pending;
 }
+/* Whether t would enter its handler now (it has enabled bits pending and is not in its handler). */
+bool user_interrupt_deliverable(struct tcb *t);
 /* The uret syscall: back to the interrupted code (restoring its registers), or an error in a0. */
 void user_interrupt_return(struct tcb *t);
 /* TCB_BindUserInterrupt / TCB_UnbindUserInterrupt. */
