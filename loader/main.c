@@ -192,6 +192,9 @@ static void create_objects(void)
         case SPEC_DEVICE_FRAME:
             device[num_device++] = i;
             break;
+        case SPEC_USER_INTERRUPT:
+            object_cap[i] = object(SEL_USER_INTERRUPT_OBJECT, 0, o->name);
+            break;
         default:
             fail("object %u (%s) has unknown type %u", i, o->name, o->type);
         }
@@ -317,6 +320,9 @@ static void setup_threads(void)
         if (t->bound_notification >= 0)
             check(sel_tcb_bind_notification(tcb, object_cap[t->bound_notification]), "binding the notification",
                   t->name);
+        if (t->bound_user_interrupt >= 0)
+            check(sel_tcb_bind_user_interrupt(tcb, object_cap[t->bound_user_interrupt]),
+                  "binding the user interrupt", t->name);
         sel_user_context_t regs = { 0 };
         regs.pc = elves[t->component].entry;
         regs.sp = t->stack_top;

@@ -18,6 +18,7 @@ enum spec_object_type {
     SPEC_VSPACE,
     SPEC_FRAME,          /* size_bits: 12 or 21 */
     SPEC_DEVICE_FRAME,   /* a 4 KiB frame of device memory at paddr */
+    SPEC_USER_INTERRUPT, /* what tokens raise (sel/uintr.h) */
 };
 
 struct spec_object {
@@ -53,6 +54,7 @@ struct spec_thread {
     uint64_t ipc_buffer;
     uint32_t ipc_frame;
     int32_t bound_notification;   /* object index, -1 for none */
+    int32_t bound_user_interrupt; /* object index, -1 for none */
     const char *name;
 };
 

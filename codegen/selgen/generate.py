@@ -11,7 +11,8 @@ from .layout import ALL_RIGHTS, RPC_BADGE
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 OBJECT_C = {"tcb": "SPEC_TCB", "endpoint": "SPEC_ENDPOINT", "notification": "SPEC_NOTIFICATION",
-            "cnode": "SPEC_CNODE", "vspace": "SPEC_VSPACE", "frame": "SPEC_FRAME", "device_frame": "SPEC_DEVICE_FRAME"}
+            "cnode": "SPEC_CNODE", "vspace": "SPEC_VSPACE", "frame": "SPEC_FRAME", "device_frame": "SPEC_DEVICE_FRAME",
+            "user_interrupt": "SPEC_USER_INTERRUPT"}
 
 
 def env():
@@ -281,7 +282,7 @@ def component_context(spec, comp, system):
     return {
         "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
         "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,
-        "has_server_thread": len(comp.threads) > 1,
+        "has_server_thread": len(comp.threads) > 1, "runs_loop": comp.runs_loop, "alarm_bit": comp.alarm_bit,
         "type_decls": type_decls(interfaces.values()), "uses": uses, "provides": list(provides.values()),
         "consumes": list(consumed.values()), "emits": list(emits.values()), "dataports": comp.glue["dataports"],
         "rings": rings, "devices": comp.glue["devices"], "rpc_badge": RPC_BADGE,

@@ -25,7 +25,7 @@ RING_HEADER = 192                   # three cache lines: producer, consumer, spa
 RIGHTS = {"R": 2, "W": 1, "G": 4, "GR": 8}
 ALL_RIGHTS = 15
 
-OBJECT_TYPES = ["tcb", "endpoint", "notification", "cnode", "vspace", "frame", "device_frame"]
+OBJECT_TYPES = ["tcb", "endpoint", "notification", "cnode", "vspace", "frame", "device_frame", "user_interrupt"]
 
 
 def page_round(n, page=PAGE):
@@ -69,6 +69,7 @@ class Thread:
         self.component, self.role, self.tcb, self.name = component, role, tcb, name
         self.stack_bottom, self.stack_top, self.ipc_vaddr, self.ipc_frame = stack_bottom, stack_top, ipc_vaddr, ipc_frame
         self.bound_notification = None
+        self.bound_user_interrupt = None
 
 
 class Irq:
@@ -93,6 +94,16 @@ class ComponentLayout:
         self.vspace = self.cnode = self.notification = self.endpoint = None
         self.radix = 0
         self.dispatch = False
+        self.runs_loop = False           # its main thread runs the event loop (sel/loop.h)
+        self.alarm_bit = None            # the notification bit of the loop's timers
+        self.user_interrupt = None       # what tokens interrupt its loop thread with, if any
+
+    def user_interrupt_obj(self, spec):
+        """The UserInterrupt bound to the loop thread, made on first use (a ring woken by tokens)."""
+        if self.user_interrupt is None:
+            self.user_interrupt = spec.obj("user_interrupt", f"{self.name} user interrupt")
+            self.threads[0].bound_user_interrupt = self.user_interrupt
+        return self.user_interrupt
 
     def slot(self, purpose):
         if purpose not in self.slots:
@@ -150,7 +161,9 @@ class Spec:
                 "notification_bits": c.notification_bits,
                 "threads": [{"name": t.name, "role": t.role, "tcb": t.tcb.index, "stack_top": t.stack_top,
                              "ipc_buffer": t.ipc_vaddr,
-                             "bound_notification": t.bound_notification.index if t.bound_notification else None}
+                             "bound_notification": t.bound_notification.index if t.bound_notification else None,
+                             "bound_user_interrupt":
+                                 t.bound_user_interrupt.index if t.bound_user_interrupt else None}
                             for t in c.threads],
             })
         return {
@@ -224,6 +237,9 @@ def build(system):
         # The notification wakes the dispatcher: the main thread unless a control component has a server thread.
         if not ctype.control:
             comp.threads[0].bound_notification = comp.notification
+        comp.runs_loop = comp.dispatch and not ctype.control
+        if comp.runs_loop:
+            comp.alarm_bit = comp.bit("event loop timers")
         comp.next_vaddr = comp.base + IMAGE_MAX + len(roles) * THREAD_AREA if len(roles) > 2 else \
             comp.base + IMAGE_MAX + 2 * THREAD_AREA
 
@@ -277,20 +293,28 @@ def build(system):
             cq_bytes, cq_entry = ring_bytes(conn.entries, iface.ring_response.size)
             frames, page = spec.frames(f"{conn.label} rings", sq_bytes + cq_bytes)
             size = len(frames) * page
-            # Each side's wake-up bit on its own notification, and a cap to signal the other side's.
+            # Each side's wake-up bit, and for the other side a cap that wakes it: a token (wake: token) for
+            # a side that runs the event loop, else (and by default) a Signal on its notification.
             client_bit = src.bit(f"ring {fp.name} completions")
             server_bit = dst.bit(f"ring {tp.name} from {src.name}")
-            to_server = spec.cap(src, f"ring {fp.name} notify", dst.notification, RIGHTS["W"], 1 << server_bit)
-            to_client = spec.cap(dst, f"ring {tp.name} notify {src.name}", src.notification, RIGHTS["W"],
-                                 1 << client_bit)
-            for side, port, role, bit, notify in ((src, fp, "client", client_bit, to_server),
-                                                  (dst, tp, "server", server_bit, to_client)):
+
+            def waker(woken, bit, holder, purpose):
+                if conn.wake == "token" and woken.runs_loop:
+                    return spec.cap(holder, purpose + " token", woken.user_interrupt_obj(spec), RIGHTS["W"],
+                                    1 << bit), True
+                return spec.cap(holder, purpose, woken.notification, RIGHTS["W"], 1 << bit), False
+            to_server, server_token = waker(dst, server_bit, src, f"ring {fp.name} notify")
+            to_client, client_token = waker(src, client_bit, dst, f"ring {tp.name} notify {src.name}")
+            for side, port, role, bit, notify, woken_by_token, wakes_by_token in (
+                    (src, fp, "client", client_bit, to_server, client_token, server_token),
+                    (dst, tp, "server", server_bit, to_client, server_token, client_token)):
                 vaddr = side.region(size, page)
                 spec.map(side, vaddr, frames, page)
                 side.glue["rings"].append({"port": port.name, "role": role, "interface": iface, "vaddr": vaddr,
                                            "sq_offset": 0, "cq_offset": sq_bytes, "entries": conn.entries,
                                            "sq_entry": sq_entry, "cq_entry": cq_entry, "bit": bit,
-                                           "notify_slot": notify, "peer": (dst if role == "client" else src).name})
+                                           "notify_slot": notify, "peer": (dst if role == "client" else src).name,
+                                           "woken_by_token": woken_by_token, "wakes_by_token": wakes_by_token})
 
     # Devices: registers mapped uncached (QEMU does not care), interrupts as notification bits.
     for comp in spec.components:

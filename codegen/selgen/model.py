@@ -481,6 +481,7 @@ class Connection:
         self.kind, self.node, self.index = kind, node, index
         self.from_inst = self.from_port = self.to_inst = self.to_port = None
         self.size = self.entries = self.buffer = None
+        self.wake = "notification"
         self.interface = None
 
     @property
@@ -647,7 +648,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
             setattr(conn, f"{end}_inst", inst)
             setattr(conn, f"{end}_port", port)
             named.add((iname, pname))
-        extras = {"size": "dataport", "entries": "ring", "buffer": "rpc"}
+        extras = {"size": "dataport", "entries": "ring", "wake": "ring", "buffer": "rpc"}
         for key, kind in extras.items():
             if key in cnode and conn.kind != kind:
                 problems.add(cnode.keys[key], f"'{key}' applies to {kind} connections, not to {conn.kind} ones")
@@ -707,6 +708,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
                 problems.add(cnode.get("size"), f"dataport '{conn.label}' is {cnode.value('size')}; at most 1G")
                 continue
         if conn.kind == "ring":
+            conn.wake = cnode.value("wake", "notification")
             conn.entries = cnode.value("entries", 64)
             if conn.entries & (conn.entries - 1):
                 lower = 1 << (conn.entries.bit_length() - 1)

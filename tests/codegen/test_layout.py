@@ -150,8 +150,9 @@ class DemoSystem(LayoutChecks, unittest.TestCase):
         self.assertEqual(self.mapping_at("client", c["vaddr"]).frame, self.mapping_at("server", s["vaddr"]).frame)
         self.assertEqual((c["role"], s["role"]), ("client", "server"))
         self.assertEqual(c["entries"], 16)
-        to_server = self.cap("client", "ring jobs notify")
-        self.assertIs(to_server.obj, self.comp("server").notification)
+        # system.yaml says wake: token, and the server runs the event loop: its wake-up is a token.
+        to_server = self.cap("client", "ring jobs notify token")
+        self.assertIs(to_server.obj, self.comp("server").user_interrupt)
         self.assertEqual(to_server.badge, 1 << s["bit"])
         to_client = self.cap("server", "ring jobs notify client")
         self.assertIs(to_client.obj, self.comp("client").notification)
@@ -246,6 +247,21 @@ class MultiSystem(LayoutChecks, unittest.TestCase):
         self.assertEqual(worker.threads[0].stack_top - worker.threads[0].stack_bottom, 32 << 10)
         stack = [o for o in self.spec.objects if o.name.startswith("worker.main stack")]
         self.assertEqual(len(stack), 8)
+
+    def test_ring_with_wake_token_interrupts_the_loop_side_and_signals_the_other(self):
+        server = self.comp("server")
+        to_server = self.cap("worker", "ring jobs notify token")
+        self.assertEqual(to_server.obj.type, "user_interrupt")
+        self.assertIs(to_server.obj, server.user_interrupt)
+        self.assertIs(server.threads[0].bound_user_interrupt, server.user_interrupt)
+        self.assertEqual(to_server.rights, W)
+        self.assertEqual(to_server.badge, 1 << self.glue("server", "rings", "jobs")["bit"])
+        # The worker is a control component with no event loop to divert: it is woken by a notification.
+        to_worker = self.cap("server", "ring jobs notify worker")
+        self.assertIs(to_worker.obj, self.comp("worker").notification)
+        self.assertEqual((self.glue("server", "rings", "jobs")["woken_by_token"],
+                          self.glue("server", "rings", "jobs")["wakes_by_token"]), (True, False))
+        self.assertEqual(sum(1 for o in self.spec.objects if o.type == "user_interrupt"), 1)
 
     def test_control_component_without_rpc_has_one_unbound_thread(self):
         worker = self.comp("worker")

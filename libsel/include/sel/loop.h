@@ -34,7 +34,7 @@
 typedef struct sel_loop_source {
     bool (*ready)(void *ctx);   /* work is waiting (a look at shared memory, no kernel entry) */
     void (*run)(void *ctx);     /* do it, in batches, and publish what it produced */
-    bool (*arm)(void *ctx);     /* about to sleep: ask for a wake-up; false if work came meanwhile */
+    bool (*arm)(void *ctx);     /* about to sleep: ask for a wake-up; false only if ready() now holds (else the loop spins) */
     void (*disarm)(void *ctx);  /* awake again */
     void *ctx;
     struct sel_loop_source *next;
