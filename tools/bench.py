@@ -17,11 +17,15 @@ import time
 SEL4 = {
     "ipc_roundtrip_instructions": 708,
     "signal_wakeup_instructions": 739,
+    "ipc_call_instructions": 335,
+    "ipc_call_10_words_instructions": 1062,
 }
 LABELS = {
     "null_syscall_instructions": "null syscall, round trip",
     "ipc_roundtrip_instructions": "Call + ReplyRecv round trip, 2 address spaces, 1 hart",
     "signal_wakeup_instructions": "Signal -> higher-priority waiter wakes (other address space)",
+    "ipc_call_instructions": "Call one way, 0 words (client's ecall to server's return)",
+    "ipc_call_10_words_instructions": "Call one way, 10 words (4 in registers, 6 in the IPC buffer)",
     "ipc_roundtrip_cross_hart_instructions": "Call + ReplyRecv round trip across harts (both harts' work)",
     "token_blocked_instructions": "token -> handler, receiver blocked in Wait (higher priority)",
     "token_descheduled_instructions": "token -> handler, receiver ready (send + sender blocks)",
@@ -30,8 +34,13 @@ LABELS = {
     "ring_pop_release_instructions": "ring: pop of one message, with its release (no wake-up)",
     "ring_push_batched_instructions": "ring: push, per message of a batch of 16 (one publish)",
     "ring_pop_batched_instructions": "ring: pop, per message of a batch of 16 (one release)",
+    "ring_msgs_per_million_instructions": "ring, 64-byte messages across harts: messages per 10^6 instr.",
+    "ring_kernel_entries_per_1000_msgs": "ring, the same: kernel entries per 1000 messages",
+    "rpc_msgs_per_million_instructions": "Call/ReplyRecv, 64-byte messages across harts: msgs per 10^6",
+    "rpc_same_hart_msgs_per_million_instructions": "Call/ReplyRecv, the same on one hart: msgs per 10^6",
+    "ring_vs_rpc_throughput_ratio": "ring / Call-ReplyRecv messages per instruction (across harts)",
 }
-LINE = re.compile(r"^BENCH (\w+) (\d+)")
+LINE = re.compile(r"^BENCH (\w+) (\d+(?:\.\d+)?)$")
 
 
 def main():
@@ -59,17 +68,23 @@ def main():
     for line in output.splitlines():
         m = LINE.match(line.strip())
         if m:
-            metrics[m.group(1)] = int(m.group(2))
+            value = m.group(2)
+            metrics[m.group(1)] = float(value) if "." in value else int(value)
     if "BENCH DONE" not in output or not metrics:
         print(output[-3000:])
         sys.exit(f"bench: the benchmark did not complete (log: {args.log})")
 
-    print(f"{'benchmark':64} {'instructions':>12} {'seL4':>6} {'ratio':>6}")
+    if metrics.get("rpc_msgs_per_million_instructions") and "ring_msgs_per_million_instructions" in metrics:
+        metrics["ring_vs_rpc_throughput_ratio"] = round(
+            metrics["ring_msgs_per_million_instructions"] / metrics["rpc_msgs_per_million_instructions"], 1)
+
+    print(f"{'benchmark':64} {'figure':>12} {'seL4':>6} {'ratio':>6}")
     for key, value in metrics.items():
         ref = SEL4.get(key)
         ratio = f"{value / ref:.2f}" if ref else ""
         print(f"{LABELS.get(key, key):64} {value:>12} {ref if ref else '':>6} {ratio:>6}")
-    print(f"(exact retired-instruction counts under -icount shift=0; medians; QEMU ran {elapsed:.1f} s)")
+    print(f"(exact retired-instruction counts under -icount shift=0: medians of {257} rounds, or totals of both harts"
+          f" for throughput; QEMU ran {elapsed:.1f} s)")
 
     existing = {}
     if os.path.exists(args.json):

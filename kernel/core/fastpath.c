@@ -192,6 +192,7 @@ void fastpath_call(struct user_context *ctx)
     struct hart *h = this_hart();
     struct tcb *next = call_fast(h, t);
     if (likely(next)) {
+        h->kernel_entries++;
         switch_address_space(h, next);
         kernel_unlock();
         jump_to_user(&next->ctx);
@@ -210,6 +211,7 @@ void fastpath_reply_recv(struct user_context *ctx)
     struct hart *h = this_hart();
     struct tcb *next = reply_recv_fast(h, t);
     if (likely(next)) {
+        h->kernel_entries++;
         switch_address_space(h, next);
         kernel_unlock();
         jump_to_user(&next->ctx);

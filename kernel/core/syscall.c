@@ -234,6 +234,15 @@ static void debug_fastpath(struct tcb *t)
     t->ctx.regs[REG_A0] = count;
 }
 
+/* Answers how often user mode has entered the kernel since boot, on all harts (this call included). */
+static void debug_kernel_entries(struct tcb *t)
+{
+    word_t count = 0;
+    for (unsigned i = 0; i < num_harts; i++)
+        count += harts[i].kernel_entries;
+    t->ctx.regs[REG_A0] = count;
+}
+
 void handle_syscall(struct tcb *t)
 {
     long sysno = (long)t->ctx.regs[REG_A7];
@@ -307,6 +316,9 @@ void handle_syscall(struct tcb *t)
         break;
     case SEL_SYS_URET:
         user_interrupt_return(t);
+        break;
+    case SEL_SYS_DEBUG_KERNEL_ENTRIES:
+        debug_kernel_entries(t);
         break;
     default:
         t->ctx.regs[REG_PC] -= 4;

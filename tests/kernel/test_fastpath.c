@@ -712,3 +712,37 @@ TEST(fastpath_switches_to_a_servers_new_address_space)
         CHECK_EQ(fast.events[2].regs.r[0], 0xaaaa);
     }
 }
+
+/* ---- DebugKernelEntries: every trap from user mode counts, the fastpath's too ---- */
+
+static sel_cptr_t echo_ep;
+
+static void echo(void *arg)
+{
+    (void)arg;
+    sel_word_t badge;
+    sel_recv(echo_ep, &badge);
+    for (;;)
+        sel_reply_recv(echo_ep, sel_msginfo_new(0, 0, 0, 0), &badge);
+}
+
+TEST(kernel_entries_count_syscalls_and_fastpath_round_trips)
+{
+    sel_word_t before = sel_debug_kernel_entries();
+    for (int i = 0; i < 10; i++)
+        sel_null_syscall();
+    sel_word_t nulls = sel_debug_kernel_entries() - before;
+    /* Ten, and the second query; a timer tick may land in between. */
+    CHECK(nulls >= 11 && nulls <= 13);
+
+    echo_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    static sel_thread_t t;
+    test_thread_start(env, &t, HIGHER, true, echo, NULL);   /* it blocks in Recv */
+    sel_word_t slow_before = sel_debug_fastpath(SEL_FASTPATH_UNCHANGED);
+    before = sel_debug_kernel_entries();
+    for (int i = 0; i < 8; i++)
+        sel_call(echo_ep, sel_msginfo_new(0, 0, 0, 0));
+    sel_word_t trips = sel_debug_kernel_entries() - before;
+    CHECK_EQ(sel_debug_fastpath(SEL_FASTPATH_UNCHANGED) - slow_before, 0);   /* every one took the fastpath */
+    CHECK(trips >= 17 && trips <= 19);   /* a Call and a ReplyRecv per trip, and the query */
+}

@@ -422,7 +422,12 @@ TEST(loop_timers_fire_in_order_after_their_deadlines_and_stop)
     CHECK(s.fired_at[1] >= s.start + ms(20));
     CHECK(s.fired_at[2] >= s.fired_at[1] + ms(5));
     CHECK(s.fired_at[2] < s.start + ms(1000));
-    /* It slept between them (the kernel alarm woke it), not polled the clock. */
-    CHECK(s.loop.sleeps >= 3);
+    /*
+     * It slept between them (the kernel alarm woke it), not polled the
+     * clock: a poller turns thousands of times.  Not "three sleeps": QEMU's
+     * clock follows the host's, and a busy host can let one deadline pass
+     * while the loop still handles the one before.
+     */
+    CHECK(s.loop.sleeps >= 1);
     CHECK(s.loop.turns < 20);
 }

@@ -129,6 +129,7 @@ void handle_trap(struct user_context *ctx, word_t scause)
 
 void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
 {
+    h->kernel_entries++;
     if (scause & SCAUSE_INTERRUPT) {
         handle_interrupt(h, scause & ~SCAUSE_INTERRUPT);
     } else if (h->current == t) {

@@ -21,6 +21,7 @@ struct hart {
     word_t next_tick;
     int plic_context;               /* S-mode PLIC context, -1 if none */
     word_t slow_ipc_syscalls;       /* Call and ReplyRecv the slow path handled (DebugFastpath) */
+    word_t kernel_entries;          /* traps from user mode, the fastpath's included (DebugKernelEntries) */
     bool fastpath_on;               /* stvec is trap_entry, not trap_entry_without_fastpath */
     struct prio_bitmap ready_bitmap;    /* near the start: the fastpath reads it with a short offset */
     /* ASIDs this hart has run since its TLB last forgot them: who needs a remote fence. */

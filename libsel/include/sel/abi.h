@@ -33,7 +33,8 @@ enum sel_syscall {
     SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */
     SEL_SYS_DEBUG_FASTPATH = -17,      /* a0 = sel_fastpath_mode in, slow-path Call/ReplyRecv count out */
     SEL_SYS_URET = -18,                /* return from a user-interrupt handler (sel/uintr.h) */
-    SEL_SYS_MIN = -18,
+    SEL_SYS_DEBUG_KERNEL_ENTRIES = -19, /* a0 out: traps from user mode since boot, all harts */
+    SEL_SYS_MIN = -19,
 };
 
 /* DebugFastpath: whether the kernel takes the IPC fastpath (it does from boot). */

@@ -225,6 +225,30 @@ static inline struct sel_ring_slot *sel_ring_reserve(sel_ring_producer_t *p)
 }
 
 /*
+ * Copies a message into or out of a slot: by 64-bit words when both ends
+ * and the size allow it (slots are 8-byte aligned; so are most message
+ * structs), which the compiler unrolls for a constant size, else memcpy
+ * (picolibc's for rv64 goes byte by byte: 384 instructions for 64 bytes,
+ * where the words take 16).
+ */
+typedef uint64_t __attribute__((may_alias)) sel_ring_word_t;
+
+static inline void sel_ring_copy(void *dst, const void *src, size_t size)
+{
+    if ((((uintptr_t)dst | (uintptr_t)src | size) & 7) == 0) {
+        sel_ring_word_t *d = dst;
+        const sel_ring_word_t *s = src;
+        for (size_t i = 0; i < size / 8; i++) {
+            uint64_t w = s[i];
+            __asm__("" : "+r"(w));   /* else GCC turns the loop back into a call of memcpy */
+            d[i] = w;
+        }
+    } else {
+        memcpy(dst, src, size);
+    }
+}
+
+/*
  * Reserve a slot and copy tag and message (size bytes, at most
  * entry_size - 8) into it.  Return false, having written nothing, when the
  * ring is full or broken or the message too big.  Not visible to the
@@ -238,7 +262,7 @@ static inline bool sel_ring_push(sel_ring_producer_t *p, uint64_t tag, const voi
     if (!slot)
         return false;
     slot->tag = tag;
-    memcpy(slot->message, message, size);
+    sel_ring_copy(slot->message, message, size);
     return true;
 }
 
@@ -410,7 +434,7 @@ static inline bool sel_ring_pop(sel_ring_consumer_t *c, uint64_t *tag, void *mes
     if (!slot)
         return false;
     *tag = slot->tag;
-    memcpy(message, slot->message, size);
+    sel_ring_copy(message, slot->message, size);
     sel_ring_consume(c);
     if (sel_ring_release_if_done(c))
         *wake_producer = true;

@@ -250,6 +250,19 @@ static inline sel_word_t sel_debug_fastpath(sel_fastpath_mode_t mode)
     return a0;
 }
 
+/*
+ * Returns how many times user mode has entered the kernel since boot, on
+ * all harts: syscalls (fastpath or not), faults and interrupts that arrived
+ * while user code ran, this call included.  Interrupts that wake an idle
+ * hart are not entries.  For benchmarks that claim to avoid the kernel.
+ */
+static inline sel_word_t sel_debug_kernel_entries(void)
+{
+    sel_word_t a0 = 0, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    sel__syscall(SEL_SYS_DEBUG_KERNEL_ENTRIES, &a0, 0, &m0, &m1, &m2, &m3);
+    return a0;
+}
+
 /* Enters and leaves the kernel doing nothing (a benchmark of the trap path). */
 static inline void sel_null_syscall(void)
 {
