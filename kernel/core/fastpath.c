@@ -9,9 +9,10 @@
  * path, which defines the semantics, handles it; tests/kernel/test_fastpath.c
  * checks that the two agree.
  *
- * Cost, measured by make bench (ipc_roundtrip_instructions, user rdinstret
- * to rdinstret around a Call answered by ReplyRecv in another address
- * space): see the README's table.
+ * Cost, measured by make bench (user rdinstret to rdinstret, another
+ * address space, one hart): a Call answered by ReplyRecv, 376 instructions
+ * round trip (seL4: 708); a Call one way, 183 (seL4: 335); the null
+ * syscall's round trip is 192.
  */
 #include <kernel/endpoint.h>
 #include <kernel/kernel.h>

@@ -513,7 +513,7 @@ static void bench_ring(void)
  * the ring grows.  Hardware that runs both harts at once lets the consumer
  * keep up, and neither side sleeps while messages flow.
  */
-#define THROUGHPUT_MESSAGES 131072
+#define THROUGHPUT_MESSAGES 131072   /* tools/bench.py knows it too, for messages per wall second */
 #define THROUGHPUT_BATCH 64
 #define BIG_RING_ENTRIES 16384
 #define BIG_RING_ENTRY (SEL_RING_TAG_SIZE + 64)
@@ -652,6 +652,7 @@ static struct throughput rpc_throughput(void)
     return t;
 }
 
+/* tools/bench.py times the lines "WALL begin <phase>" and "WALL end <phase>" as they arrive: wall time, secondary. */
 static sel_word_t per_million(struct throughput t)
 {
     return t.instructions ? (sel_word_t)((uint64_t)THROUGHPUT_MESSAGES * 1000000 / t.instructions) : 0;
@@ -686,7 +687,9 @@ static void bench_throughput(sel_allocator_t *alloc)
     struct throughput ring = { 0, 0, false };
     sel_thread_start(&ring_consumer);
     for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        printf("WALL begin ring_%u\n", (unsigned)sizes[k]);
         ring = ring_throughput(sizes[k]);
+        printf("WALL end ring_%u\n", (unsigned)sizes[k]);
         printf("bench: ring of %5u entries: %lu messages per million instructions, %lu.%03lu kernel entries "
                "per 1000 messages%s\n", (unsigned)sizes[k], (unsigned long)per_million(ring),
                (unsigned long)(entries_per_1000_milli(ring) / 1000), (unsigned long)(entries_per_1000_milli(ring) % 1000),
@@ -695,10 +698,14 @@ static void bench_throughput(sel_allocator_t *alloc)
     sel_tcb_suspend(ring_consumer.tcb);
 
     sel_thread_start(&rpc_consumer);
+    printf("WALL begin rpc\n");
     struct throughput rpc = rpc_throughput();
+    printf("WALL end rpc\n");
     sel_tcb_suspend(rpc_consumer.tcb);
     sel_thread_start(&rpc_local);
+    printf("WALL begin rpc_same_hart\n");
     struct throughput local = rpc_throughput();
+    printf("WALL end rpc_same_hart\n");
     sel_tcb_suspend(rpc_local.tcb);
     if (!rpc.correct || !local.correct)
         printf("bench: rpc throughput: WRONG: the server did not see every message\n");

@@ -48,8 +48,8 @@
  *
  * Measured cost, in retired instructions on rv64imac (make bench:
  * bench_ring in tools/bench/main.c, as the glue does it, nobody armed):
- * push + flush of one 16-byte message 51, its pop with the release 56;
- * in batches of 16, 32 per push and 34 per pop (docs/rings.md).
+ * push + flush of one 16-byte message 54, its pop with the release 57;
+ * in batches of 16, 33 per push and 35 per pop (docs/rings.md).
  */
 #ifndef SEL_RING_H
 #define SEL_RING_H

