@@ -67,20 +67,16 @@ def make_test_system(name, root, out):
               "sources": [os.path.relpath(os.path.join(tests_dir, "*.c"), root), "tests/components/harness.c"]}
     connections = []
     under_test = component
-    for port, iface in (desc.get("provides") or {}).items():
-        driver.setdefault("uses", {})[port] = iface
-        kind = "ring" if ring_interface(iface) else "rpc"
-        conn = {"kind": kind, "from": f"driver.{port}", "to": f"{under_test}.{port}"}
-        if kind == "ring" and port in entries:
-            conn["entries"] = entries[port]
-        connections.append(conn)
-    for port, iface in (desc.get("uses") or {}).items():
-        driver.setdefault("provides", {})[port] = iface
-        kind = "ring" if ring_interface(iface) else "rpc"
-        conn = {"kind": kind, "from": f"{under_test}.{port}", "to": f"driver.{port}"}
-        if kind == "ring" and port in entries:
-            conn["entries"] = entries[port]
-        connections.append(conn)
+    # The driver uses what the component provides and provides what it uses; connections go user -> provider.
+    for mine, theirs in (("provides", "uses"), ("uses", "provides")):
+        for port, iface in (desc.get(mine) or {}).items():
+            driver.setdefault(theirs, {})[port] = iface
+            kind = "ring" if ring_interface(iface) else "rpc"
+            user, provider = ("driver", under_test) if mine == "provides" else (under_test, "driver")
+            conn = {"kind": kind, "from": f"{user}.{port}", "to": f"{provider}.{port}"}
+            if kind == "ring" and port in entries:
+                conn["entries"] = entries[port]
+            connections.append(conn)
     for mine, theirs, direction in (("emits", "consumes", 1), ("consumes", "emits", -1)):
         ports = desc.get(mine) or []
         for port in ports:

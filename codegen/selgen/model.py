@@ -60,6 +60,15 @@ def known_list(names):
     return ", ".join(names) if names else "none"
 
 
+def load_valid(path, display, schema, problems):
+    """The file's YAML tree if it loads and its schema accepts it; else None, with the problems reported."""
+    before = len(problems.problems)
+    root = yamlpos.load(path, display, problems)
+    if root is not None:
+        schema_mod.validate(root, schema, problems)
+    return root if root is not None and len(problems.problems) == before else None
+
+
 # ---- interfaces ------------------------------------------------------------------
 
 class Type:
@@ -148,13 +157,11 @@ class Interfaces:
                                      f"(interfaces: {known_list(self.available())}){suggest(name, self.available())}")
             self.loaded[name] = None
             return None
-        before = len(self.problems.problems)
-        root = yamlpos.load(path, display, self.problems)
-        if root is not None:
-            schema_mod.validate(root, self.schema, self.problems)
-        if root is None or len(self.problems.problems) > before:
+        root = load_valid(path, display, self.schema, self.problems)
+        if root is None:
             self.loaded[name] = None
             return None
+        before = len(self.problems.problems)
         iface = self._build(root, name, display)
         # An interface with problems is not used: what it would say about ports and connections is not true.
         self.loaded[name] = iface if len(self.problems.problems) == before else None
@@ -376,12 +383,10 @@ class Components:
         if not os.path.exists(path):
             self.problems.add(where, f"'{source}' has no component.yaml describing its ports")
             return None
-        before = len(self.problems.problems)
-        root = yamlpos.load(path, display, self.problems)
-        if root is not None:
-            schema_mod.validate(root, self.schema, self.problems)
-        if root is None or len(self.problems.problems) > before:
+        root = load_valid(path, display, self.schema, self.problems)
+        if root is None:
             return None
+        before = len(self.problems.problems)
         ctype = self._build(root, folder, display)
         # A component with problems of its own would only cause more messages about its connections.
         self.loaded[folder] = ctype if len(self.problems.problems) == before else None

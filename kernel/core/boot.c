@@ -21,6 +21,7 @@
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/vspace.h>
+#include <sel/elf64.h>
 #include <sel/bootinfo.h>
 #include "../arch/riscv/csr.h"
 #include "../arch/riscv/plic.h"
@@ -96,28 +97,6 @@ static paddr_t boot_alloc_page(void) { return boot_alloc(12); }
 
 /* ---- the root task --------------------------------------------------------- */
 
-#define ELF_MAGIC 0x464c457f
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
-#define EM_RISCV 243
-
-struct elf64_header {
-    uint32_t magic;
-    uint8_t class, data, version, osabi, abiversion, pad[7];
-    uint16_t type, machine;
-    uint32_t version2;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 static struct cte *root_cnode;
 static word_t next_slot = SEL_NUM_INITIAL_CAPS;
 static word_t root_cnode_slots = BIT(ROOT_CNODE_RADIX);
@@ -161,27 +140,27 @@ struct root_task_layout {
 /* Loads the root task's ELF into fresh frames mapped in root; caps go to the root CNode. */
 static struct root_task_layout load_root_elf(pte_t *root, const uint8_t *elf, word_t size, sel_bootinfo_t *bi)
 {
-    const struct elf64_header *eh = (const void *)elf;
+    const sel_elf64_header_t *eh = (const void *)elf;
     struct root_task_layout layout = { ~0ull, 0, 0 };
 
-    if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != 2 || eh->machine != EM_RISCV)
+    if (size < sizeof(*eh) || !sel_elf64_is_elf(eh) || !sel_elf64_is_rv64(eh))
         boot_fail("the root task is not a 64-bit RISC-V ELF file");
-    if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
-        (word_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
+    if (eh->phentsize != sizeof(sel_elf64_phdr_t) || eh->phoff > size ||
+        (word_t)eh->phnum * sizeof(sel_elf64_phdr_t) > size - eh->phoff)
         boot_fail("the root task's program headers lie outside the file");
 
     bi->user_image_frames.start = next_slot;
-    const struct elf64_phdr *ph = (const void *)(elf + eh->phoff);
+    const sel_elf64_phdr_t *ph = (const void *)(elf + eh->phoff);
     for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+        if (ph[i].type != SEL_ELF_PT_LOAD || ph[i].memsz == 0)
             continue;
         if (ph[i].filesz > ph[i].memsz || ph[i].offset > size || ph[i].filesz > size - ph[i].offset ||
             ph[i].vaddr >= SEL_USER_TOP || ph[i].memsz > SEL_USER_TOP - ph[i].vaddr)
             boot_fail("a root task segment lies outside the file or user space");
         word_t bits = PTE_U;
-        bits |= (ph[i].flags & PF_R) ? PTE_R : 0;
-        bits |= (ph[i].flags & PF_W) ? PTE_R | PTE_W : 0;
-        bits |= (ph[i].flags & PF_X) ? PTE_X : 0;
+        bits |= (ph[i].flags & SEL_ELF_PF_R) ? PTE_R : 0;
+        bits |= (ph[i].flags & SEL_ELF_PF_W) ? PTE_R | PTE_W : 0;
+        bits |= (ph[i].flags & SEL_ELF_PF_X) ? PTE_X : 0;
         vaddr_t seg_start = ph[i].vaddr, seg_end = ph[i].vaddr + ph[i].memsz;
         for (vaddr_t va = ALIGN_DOWN(seg_start, 4096); va < seg_end; va += 4096) {
             paddr_t frame = boot_alloc_page();

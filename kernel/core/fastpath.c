@@ -183,7 +183,10 @@ static inline __attribute__((always_inline)) struct tcb *reply_recv_fast(struct 
  * traps in, and this hart answers those only while waiting for the lock,
  * which it has not done if the lock was free.
  */
-void fastpath_call(struct user_context *ctx)
+typedef struct tcb *fast_fn(struct hart *h, struct tcb *t);
+
+/* Inlined into each entry point with its fast_fn, so each stays one frameless function. */
+static inline __attribute__((always_inline)) void fastpath(struct user_context *ctx, fast_fn *fast)
 {
     struct tcb *t = (struct tcb *)ctx;
     if (unlikely(!kernel_trylock())) {
@@ -191,7 +194,7 @@ void fastpath_call(struct user_context *ctx)
         return;
     }
     struct hart *h = this_hart();
-    struct tcb *next = call_fast(h, t);
+    struct tcb *next = fast(h, t);
     if (likely(next)) {
         h->kernel_entries++;
         switch_address_space(h, next);
@@ -202,21 +205,6 @@ void fastpath_call(struct user_context *ctx)
     slow_path_locked(h, t, EXC_ECALL_U);
 }
 
-void fastpath_reply_recv(struct user_context *ctx)
-{
-    struct tcb *t = (struct tcb *)ctx;
-    if (unlikely(!kernel_trylock())) {
-        slow_path(ctx, EXC_ECALL_U);
-        return;
-    }
-    struct hart *h = this_hart();
-    struct tcb *next = reply_recv_fast(h, t);
-    if (likely(next)) {
-        h->kernel_entries++;
-        switch_address_space(h, next);
-        kernel_unlock();
-        jump_to_user(&next->ctx);
-        return;
-    }
-    slow_path_locked(h, t, EXC_ECALL_U);
-}
+void fastpath_call(struct user_context *ctx) { fastpath(ctx, call_fast); }
+
+void fastpath_reply_recv(struct user_context *ctx) { fastpath(ctx, reply_recv_fast); }
