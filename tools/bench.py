@@ -35,6 +35,7 @@ LABELS = {
     "ring_pop_release_instructions": "ring: pop of one message, with its release (no wake-up)",
     "ring_push_batched_instructions": "ring: push, per message of a batch of 16 (one publish)",
     "ring_pop_batched_instructions": "ring: pop, per message of a batch of 16 (one release)",
+    "task_switch_instructions": "task switch: a yield to another task of the same priority (user mode)",
     "ring_msgs_per_million_instructions": "ring, 64-byte messages across harts: messages per 10^6 instr.",
     "ring_kernel_entries_per_1000_msgs": "ring, the same: kernel entries per 1000 messages",
     "rpc_msgs_per_million_instructions": "Call/ReplyRecv, 64-byte messages across harts: msgs per 10^6",

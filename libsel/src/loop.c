@@ -16,6 +16,7 @@ static __thread sel_loop_t *token_loop;
 void sel_loop_init(sel_loop_t *loop, sel_cptr_t notification, sel_word_t alarm_bit)
 {
     *loop = (sel_loop_t){ .notification = notification, .alarm_bit = alarm_bit };
+    sel_tasks_init(&loop->tasks, loop);
 }
 
 void sel_loop_set_rpc(sel_loop_t *loop, sel_cptr_t endpoint, sel_word_t rpc_badge_bit, sel_loop_rpc_fn *fn,
@@ -121,6 +122,8 @@ bool sel_loop_turn(sel_loop_t *loop)
         sel_reply(loop->reply);
         loop->reply_due = false;
     }
+    if (sel_tasks_run(&loop->tasks))
+        ran = true;
     sel_word_t tokens = __atomic_exchange_n(&loop->pending_tokens, 0, __ATOMIC_RELAXED);
     if (tokens) {
         dispatch(loop->token_handlers, tokens);
@@ -152,7 +155,8 @@ bool sel_loop_turn(sel_loop_t *loop)
 /* Whether a turn would run something (before sending an rpc reply late). */
 static bool anything_ready(sel_loop_t *loop)
 {
-    if (loop->pending_bits || __atomic_load_n(&loop->pending_tokens, __ATOMIC_RELAXED) || timer_due(loop))
+    if (loop->pending_bits || __atomic_load_n(&loop->pending_tokens, __ATOMIC_RELAXED) || timer_due(loop) ||
+        sel_tasks_ready(&loop->tasks))
         return true;
     for (sel_loop_source_t *s = loop->sources; s; s = s->next)
         if (s->ready(s->ctx))

@@ -12,6 +12,7 @@
  */
 #include <sel/alloc.h>
 #include <sel/ring.h>
+#include <sel/task.h>
 #include <sel/thread.h>
 #include <sel/uintr.h>
 #include <stdio.h>
@@ -719,6 +720,34 @@ static void bench_throughput(sel_allocator_t *alloc)
            (unsigned long)(entries_per_1000_milli(rpc) / 1000), (unsigned long)(entries_per_1000_milli(local) / 1000));
 }
 
+/* ---- tasks: one yielding to another of the same priority, all in user mode ---- */
+
+#define YIELDS 4096
+
+static sel_tasks_t task_sched;
+static sel_task_t yielders[2];
+static _Alignas(16) uint8_t yielder_stacks[2][4096];
+
+static void yielder(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < YIELDS; i++)
+        sel_task_yield();
+}
+
+/* Two tasks yield to each other YIELDS times each: the total over the switches (the loop's two instructions included). */
+static void bench_task_switch(void)
+{
+    sel_tasks_init(&task_sched, NULL);
+    for (int i = 0; i < 2; i++)
+        sel_task_start(&task_sched, &yielders[i], yielder_stacks[i], sizeof(yielder_stacks[i]), 1, yielder, NULL,
+                       "yielder");
+    sel_word_t start = rdinstret();
+    sel_tasks_run(&task_sched);
+    sel_word_t total = rdinstret() - start - read_overhead;
+    printf("BENCH task_switch_instructions %lu\n", (unsigned long)(total / (2 * YIELDS)));
+}
+
 int main(void)
 {
     sel_allocator_t alloc;
@@ -734,6 +763,7 @@ int main(void)
     bench_token_descheduled(&alloc);
     bench_token_running(&alloc);
     bench_ring();
+    bench_task_switch();
     bench_throughput(&alloc);
     printf("BENCH DONE\n");
     return 0;

@@ -14,8 +14,9 @@
  *   timers      at a deadline (rdtime units): fn(); the kernel's notification
  *               alarm wakes a sleeping loop, to within a tick (2 ms)
  *
- * Each turn drains everything ready (tokens, expired timers, bits, then
- * every ready source), and turns again while anything ran.  Only when a
+ * Each turn drains everything ready (ready tasks, highest priority first,
+ * until each waits; then tokens, expired timers, bits, then every ready
+ * source), and turns again while anything ran.  Only when a
  * turn finds nothing does it arm the sources (and sets the alarm for the
  * earliest timer) and sleep, with one syscall: ReplyRecv when an rpc reply
  * is due (the fastpath), else Recv on the endpoint (which also returns the
@@ -30,6 +31,7 @@
 #define SEL_LOOP_H
 
 #include <sel/syscall.h>
+#include <sel/task.h>
 
 typedef struct sel_loop_source {
     bool (*ready)(void *ctx);   /* work is waiting (a look at shared memory, no kernel entry) */
@@ -73,6 +75,7 @@ typedef struct sel_loop {
     bool reply_due;             /* an rpc reply not yet sent */
     sel_msginfo_t reply;
     bool stop;
+    sel_tasks_t tasks;          /* tasks (sel/task.h) run at every turn, before handlers */
     /* Counts, for tests and benchmarks. */
     sel_word_t turns, sleeps, tokens_interrupted_sleep;
 } sel_loop_t;
@@ -97,6 +100,9 @@ void sel_loop_on_tokens(sel_loop_t *loop, sel_loop_handler_t *handler);
 /* Runs timer->fn at deadline (or at once if it has passed); a running timer moves. */
 void sel_loop_timer_start(sel_loop_t *loop, sel_loop_timer_t *timer, sel_word_t deadline);
 void sel_loop_timer_stop(sel_loop_t *loop, sel_loop_timer_t *timer);
+
+/* The loop's tasks (sel/task.h): start them with sel_task_start(sel_loop_tasks(loop), ...). */
+static inline sel_tasks_t *sel_loop_tasks(sel_loop_t *loop) { return &loop->tasks; }
 
 /* One turn: runs what is ready; returns whether anything ran.  Never sleeps. */
 bool sel_loop_turn(sel_loop_t *loop);
