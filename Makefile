@@ -109,9 +109,7 @@ test-component:
 	@test -f tests/components/$(NAME)/test.yaml || { echo "no tests for component '$(NAME)': tests/components/$(NAME)/test.yaml is missing (components with tests: $(COMPONENTS_WITH_TESTS))"; exit 2; }
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
 	@$(SYSTEM_MAKE) CODEGEN_ARGS="--test-component $(NAME)" SYS_OUT=$(BUILD)/tests/components/$(NAME) image
-	@$(PYTHON) tools/qemu-test.py --name component-$(NAME) --timeout 120 --log $(BUILD)/logs/component-$(NAME).log \
-	    --results $(BUILD)/results/component-$(NAME).txt -- \
-	    $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/tests/components/$(NAME)/image.bin
+	@tools/run-component-test.sh $(NAME) $(BUILD) $(QEMU) $(QEMU_FLAGS)
 
 test-components:
 	@for c in $(COMPONENTS_WITH_TESTS); do $(MAKE) --no-print-directory test-component NAME=$$c || true; done

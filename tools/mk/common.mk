@@ -18,7 +18,8 @@ QEMU       := qemu-system-riscv64
 FIRMWARE   := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 SMP        ?= 2
 MEMORY     ?= 256M
-QEMU_FLAGS  = -machine virt -smp $(SMP) -m $(MEMORY) -nographic -bios $(FIRMWARE)
+# Modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
+QEMU_FLAGS  = -machine virt -smp $(SMP) -m $(MEMORY) -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
 # These tools use only the standard library, so any python3 will do; codegen finds its own.
 PYTHON     := python3
 CODEGEN    := codegen/codegen
