@@ -48,10 +48,17 @@ void blk_callback(void)
     driver_service();
 }
 
-/* The device interrupted: acknowledge it at the device, do the work, then let the line fire again. */
+/*
+ * The device interrupted: acknowledge it at the device, do the work, then
+ * let the line fire again.  New requests are taken here too (a look at the
+ * ring's head when there are none), so they go to the device in the same
+ * notify as the requests that the completions made room for.
+ */
 void virtio_mmio_irq(void)
 {
     device_interrupt();
+    for (unsigned i = 0; i < BLK_CLIENTS; i++)
+        client_take(&blk_clients[i]);
     driver_service();
     virtio_mmio_irq_ack();
 }

@@ -337,33 +337,54 @@ TEST(answers_that_do_not_fit_wait_in_the_driver)
 
 /*
  * A client that lies about its submission ring's head (more entries than
- * the ring has) breaks that ring: the ring library refuses the index and
- * the port takes no more requests (docs/rings.md).  What the driver had
- * already taken is still answered.  The ring is found where codegen lays it
- * out in this test system (3 pages and a guard page below blk_data), and
- * checked to be it before it is touched.
+ * the ring has) breaks that ring: the ring library refuses the index, the
+ * glue says so, and the port takes no more requests (docs/rings.md).  What
+ * the driver had taken before is still answered.  The ring is found where
+ * codegen lays it out in this test system (3 pages and a guard page below
+ * blk_data), and checked to be it before it is touched.
+ *
+ * 4 reads and 124 infos fill the completion ring once answered; the lie
+ * goes in while they are (or are being) answered, and the driver reads the
+ * head again either when the reads complete or when collecting the
+ * answers makes room in the full completion ring, which wakes it.
  */
 TEST(a_lying_head_breaks_only_the_ring_and_what_was_taken_is_answered)
 {
     struct sel_ring *submissions = (struct sel_ring *)((uint8_t *)blk_data - 4 * PAGE);
     for (unsigned i = 0; i < 4; i++)
         submit(BLK_OP_READ, UNTOUCHED_SECTOR, (uint64_t)i * PAGE, PAGE, 30000 + i);
-    blk_flush();
+    for (unsigned i = 4; i < RING_ENTRIES; i++)
+        submit(BLK_OP_INFO, 0, 0, 0, 30000 + i);
+    blk_flush();   /* the driver (above us) takes all of them now */
     uint32_t head = __atomic_load_n(&submissions->head, __ATOMIC_RELAXED);
     const struct sel_ring_slot *last =
         (const struct sel_ring_slot *)(submissions->slots + (size_t)((head - 1) % RING_ENTRIES) * 32);
-    if (last->tag != 30003) {
+    if (last->tag != 30000 + RING_ENTRIES - 1) {
         harness_fail(__FILE__, __LINE__, "the submission ring is not 16 KiB below blk_data (did the layout change?)");
         return;
     }
     __atomic_store_n(&submissions->head, head + RING_ENTRIES + 5, __ATOMIC_RELEASE);
-    bool answered[4] = { false };
-    for (unsigned i = 0; i < 4; i++) {
+    static bool answered[RING_ENTRIES];
+    for (unsigned i = 0; i < RING_ENTRIES; i++) {
         blk_response_t r;
         uint64_t tag;
         next_answer(&r, &tag);
-        CHECK(tag >= 30000 && tag < 30004 && !answered[tag - 30000]);
+        CHECK(tag >= 30000 && tag < 30000 + RING_ENTRIES && !answered[tag - 30000]);
         answered[tag - 30000] = true;
         CHECK_EQ(r.status, BLK_STATUS_OK);
+    }
+    /*
+     * The driver refused the lie (it did not take slots past the real head
+     * for requests): a request published now, over the lie, stays
+     * unanswered, since the port is broken for good.
+     */
+    blk_response_t r;
+    uint64_t tag;
+    submit(BLK_OP_INFO, 0, 0, 0, 40000);
+    blk_flush();
+    uint64_t start = now();
+    while (now() - start < 5000000) {   /* half a second of QEMU's clock */
+        CHECK(!blk_completion(&r, &tag));
+        sel_yield();
     }
 }
