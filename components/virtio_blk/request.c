@@ -247,6 +247,9 @@ static blk_status_t request_check(const struct client *c, const blk_request_t *r
  * Take what the client submitted, while it has room for an answer held
  * back: each request is checked, then queued or answered at once.  The
  * ring slot was copied out by the glue; only the copy is looked at.
+ *
+ * Cost: about 115 instructions per 4 KiB read taken in a batch, the
+ * glue's pop included (bench/run.sh, rdinstret around it).
  */
 void client_take(struct client *c)
 {
