@@ -326,7 +326,7 @@ bool device_submit(struct request *q)
  */
 void device_publish(void)
 {
-    if (avail_idx == avail_published)
+    if (avail_idx == avail_published || !blk_device.usable)
         return;
     uint16_t old = avail_published;
     virtio_wmb();
