@@ -182,6 +182,11 @@ bool device_start(void)
     blk_device.max_segments = seg_max < size - 2 ? seg_max : size - 2;
     if (blk_device.max_segments < 2)
         return refuse("the device takes fewer than 2 data segments per request");
+    /* The longest request whose data, however the region lies in memory, needs no more segments than that. */
+    blk_device.piece_max = size_max;
+    blk_device.max_length = BLK_MAX_LENGTH;
+    if ((blk_device.max_segments - 1) * BLK_PAGE < blk_device.max_length)
+        blk_device.max_length = (blk_device.max_segments - 1) * BLK_PAGE;
 
     uint8_t *dma_memory = dma;
     desc = (volatile struct virtq_desc *)dma_memory;
@@ -214,41 +219,20 @@ bool device_start(void)
     uint64_t bytes = blk_device.capacity * BLK_SECTOR;
     printf("virtio_blk: virtio-blk (virtio-mmio 2, vendor %#x): %llu sectors of 512 bytes (%llu KiB), block size "
            "%u%s; features VERSION_1 RING_EVENT_IDX BLK_F_FLUSH%s%s; queue of %u descriptors, %u data segments per "
-           "request\n",
+           "request, requests of up to %u KiB\n",
            (unsigned)virtio_mmio_read(regs, VIRTIO_MMIO_VENDOR_ID), (unsigned long long)blk_device.capacity,
            (unsigned long long)(bytes >> 10), (unsigned)blk_device.block_size,
            blk_device.read_only ? ", read-only" : "", wanted & (1ull << VIRTIO_BLK_F_SEG_MAX) ? " SEG_MAX" : "",
            wanted & (1ull << VIRTIO_BLK_F_BLK_SIZE) ? " BLK_SIZE" : "", (unsigned)queue_size,
-           (unsigned)blk_device.max_segments);
+           (unsigned)blk_device.max_segments, (unsigned)(blk_device.max_length >> 10));
     return true;
-}
-
-/*
- * The physically contiguous piece of the client's region at offset, at
- * most length bytes: its physical address and its length.  page_paddr and
- * run_end were filled at start-up from the frames' addresses.
- */
-static uint32_t data_piece(const struct client *c, uint64_t offset, uint32_t length, uint64_t *paddr)
-{
-    uint64_t page = offset / BLK_PAGE;
-    uint64_t contiguous = (uint64_t)c->run_end[page] * BLK_PAGE - offset;
-    *paddr = c->page_paddr[page] + offset % BLK_PAGE;
-    return contiguous < length ? (uint32_t)contiguous : length;
 }
 
 unsigned device_descriptors_needed(const struct client *c, const struct request *q)
 {
     if (q->op == BLK_OP_FLUSH)
         return 2;
-    unsigned n = 2;
-    uint64_t offset = q->offset, paddr;
-    for (uint32_t left = q->length; left;) {
-        uint32_t piece = data_piece(c, offset, left, &paddr);
-        offset += piece;
-        left -= piece;
-        n++;
-    }
-    return n;
+    return 2 + region_pieces(c->page_paddr, c->run_end, blk_device.piece_max, q->offset, q->length);
 }
 
 static uint16_t descriptor_alloc(void)
@@ -269,9 +253,9 @@ static uint16_t descriptor_alloc(void)
 bool device_submit(struct request *q)
 {
     struct client *c = q->client;
-    unsigned needed = q->op == BLK_OP_FLUSH ? 2
-                      : c->runs == 1       ? 3
-                                           : device_descriptors_needed(c, q);
+    unsigned needed = q->op == BLK_OP_FLUSH                                                   ? 2
+                      : c->runs == 1 && (!blk_device.piece_max || q->length <= blk_device.piece_max) ? 3
+                                                                                                : device_descriptors_needed(c, q);
     if (needed > free_count)
         return false;
 
@@ -290,7 +274,7 @@ bool device_submit(struct request *q)
     uint64_t offset = q->offset;
     for (uint32_t left = q->op == BLK_OP_FLUSH ? 0 : q->length; left;) {
         uint64_t paddr;
-        uint32_t piece = data_piece(c, offset, left, &paddr);
+        uint32_t piece = region_piece(c->page_paddr, c->run_end, blk_device.piece_max, offset, left, &paddr);
         uint16_t next = descriptor_alloc();
         desc[at].next = next;
         chain_next[at] = next;

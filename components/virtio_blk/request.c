@@ -103,13 +103,7 @@ void client_start(struct client *c, const struct client_port *port, void *data, 
     size_t pages = (usable + BLK_PAGE - 1) / BLK_PAGE;
     for (size_t i = 0; i < pages; i++)
         c->page_paddr[i] = paddr(i * BLK_PAGE);
-    c->runs = 0;
-    for (size_t i = pages; i-- > 0;) {
-        bool joins_next = i + 1 < pages && c->page_paddr[i + 1] == c->page_paddr[i] + BLK_PAGE;
-        c->run_end[i] = joins_next ? c->run_end[i + 1] : (uint16_t)(i + 1);
-        if (!joins_next)
-            c->runs++;
-    }
+    c->runs = region_find_runs(c->page_paddr, (unsigned)pages, c->run_end);
     c->free_list = NULL;
     for (unsigned i = BLK_MAX_IN_FLIGHT; i-- > 0;) {
         struct request *q = &c->requests[i];
@@ -129,7 +123,7 @@ static void response_for(blk_response_t *r, blk_status_t status, blk_op_t op)
     if (op == BLK_OP_INFO && status == BLK_STATUS_OK) {
         r->block_size = blk_device.block_size;
         r->capacity = blk_device.capacity;
-        r->max_length = BLK_MAX_LENGTH;
+        r->max_length = blk_device.max_length;
         r->max_in_flight = BLK_MAX_IN_FLIGHT;
     }
 }
@@ -226,7 +220,7 @@ static blk_status_t request_check(const struct client *c, const blk_request_t *r
     switch (r->op) {
     case BLK_OP_READ:
     case BLK_OP_WRITE:
-        if (r->length == 0 || r->length % BLK_SECTOR || r->length > BLK_MAX_LENGTH)
+        if (r->length == 0 || r->length % BLK_SECTOR || r->length > blk_device.max_length)
             return BLK_STATUS_INVALID_REQUEST;
         if (!sel_ring_check_region(r->offset, r->length, c->data_size))
             return BLK_STATUS_BAD_REGION;

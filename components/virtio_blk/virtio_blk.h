@@ -13,6 +13,7 @@
 #define VIRTIO_BLK_H
 
 #include <component.h>
+#include "region.h"
 #include <sel/virtio.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +24,7 @@
 #define BLK_MAX_IN_FLIGHT    64           /* per client: requests held between intake and answer */
 #define BLK_MAX_LENGTH       (128u << 10) /* the longest read or write, in bytes */
 #define BLK_SECTOR           512u
-#define BLK_PAGE             4096u
+#define BLK_PAGE             REGION_PAGE
 #define BLK_MAX_DATA_PAGES   4096u        /* the first 16 MiB of a client's data region are addressable */
 #define BLK_QUEUE_SIZE       128u         /* virtqueue descriptors (fewer if the device offers fewer) */
 
@@ -130,6 +131,8 @@ struct blk_device {
     uint64_t capacity;              /* 512-byte sectors */
     uint32_t block_size;
     uint32_t max_segments;          /* data descriptors per request */
+    uint32_t piece_max;             /* bytes per data descriptor (the device's SIZE_MAX), 0: no limit */
+    uint32_t max_length;            /* the longest read or write taken: BLK_MAX_LENGTH, or less if max_segments says so */
     bool read_only;
     uint64_t features;
     uint16_t queue_size;
