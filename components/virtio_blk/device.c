@@ -120,9 +120,10 @@ bool device_start(void)
         return refuse(why);
     }
 
-    virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, 0);   /* reset */
-    while (virtio_mmio_read(regs, VIRTIO_MMIO_STATUS) != 0)
-        ;
+    virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, 0);   /* reset: done when the status reads 0 again */
+    for (unsigned tries = 0; virtio_mmio_read(regs, VIRTIO_MMIO_STATUS) != 0; tries++)
+        if (tries == 1000000)
+            return refuse("the device does not finish its reset (its status never reads 0)");
     virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 
