@@ -36,7 +36,8 @@ graph: deps
 
 # ---- root-task images: the kernel test suite and the benchmark ----------------------------
 
-$(eval $(call roottask,kerneltest,tests/kernel))
+# The failure recording is shared with the component test harness (tests/common/failure.c).
+$(eval $(call roottask,kerneltest,tests/kernel,$(BUILD)/tests/common/failure.c.o))
 $(eval $(call roottask,bench,tools/bench))
 
 $(BUILD)/images/%.archive: $(BUILD)/%.elf tools/mkarchive.py
