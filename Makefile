@@ -4,7 +4,7 @@
 #   make run [SYSTEM=path.yaml]   build and boot a system (default system.yaml; Ctrl-A X leaves QEMU)
 #   make test                     every test; ends "N passed, N failed"
 #   make test-component NAME=x    one component's tests through the harness (test-components: all)
-#   make bench                    instruction counts under -icount, written to build/bench.json
+#   make bench                    instruction counts under -icount, written to build/bench.json and README.md
 #   make debug [SYSTEM=...]       QEMU halted with a gdb stub, and gdb with the symbols loaded
 #   make graph [SYSTEM=...]       the system as a Graphviz picture
 
@@ -125,6 +125,7 @@ bench: deps $(BUILD)/images/bench.bin
 	    $(QEMU) $(QEMU_FLAGS) -icount shift=0,sleep=off -kernel $(BUILD)/images/bench.bin
 	@$(PYTHON) tools/bench-system.py --json $(BUILD)/bench.json --build $(BUILD)/bench-clean -- \
 	    $(QEMU) $(QEMU_FLAGS)
+	@$(PYTHON) tools/bench_table.py $(BUILD)/bench.json README.md
 
 debug: deps image
 	@tools/debug.sh $(SYS_OUT)/image.elf $(SYS_OUT)/loader.elf \
