@@ -4,20 +4,38 @@
 #   make run [SYSTEM=path.yaml]   build and boot a system (default system.yaml; Ctrl-A X leaves QEMU)
 #   make test                     every test; ends "N passed, N failed"
 #   make test-component NAME=x    one component's tests through the harness (test-components: all)
-#   make bench                    instruction counts under -icount, written to build/bench.json
+#   make bench                    instruction counts under -icount, written to build/bench.json and README.md
 #   make debug [SYSTEM=...]       QEMU halted with a gdb stub, and gdb with the symbols loaded
+#                                 (GDB_COMMANDS=file: a gdb command file to run once attached)
 #   make graph [SYSTEM=...]       the system as a Graphviz picture
+#   make sys-out [SYSTEM=...]     prints the folder the system is built in
 
 include tools/mk/common.mk
 
 SYSTEM ?= system.yaml
-SYS_NAME = $(basename $(notdir $(SYSTEM)))
-SYS_OUT = $(BUILD)/systems/$(SYS_NAME)
+SYS_OUT = $(call system_out,$(SYSTEM))
 SYSTEM_MAKE = $(MAKE) --no-print-directory -f tools/mk/system.mk BUILD=$(BUILD)
 
-.PHONY: all deps run image test bench debug graph clean test-host test-kernel test-codegen test-spin test-system \
-        test-component test-components
+.PHONY: all deps run image test bench debug graph clean sys-out qemu-args test-host test-kernel test-codegen \
+        test-spin test-system test-component test-components test-tools
 .DEFAULT_GOAL := all
+
+# A system file or a component that does not exist gets one line saying so, before make tries rules for it.
+GOALS = $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
+ifneq ($(filter all run image debug graph qemu-args,$(GOALS)),)
+ifneq ($(shell test -f '$(SYSTEM)' && echo yes),yes)
+$(error SYSTEM=$(SYSTEM): no such file (systems here: $(wildcard *.yaml examples/*.yaml)))
+endif
+endif
+COMPONENTS_WITH_TESTS = $(notdir $(patsubst %/,%,$(dir $(wildcard tests/components/*/test.yaml))))
+ifneq ($(filter test-component,$(GOALS)),)
+ifeq ($(NAME),)
+$(error make test-component NAME=<component> (components with tests: $(COMPONENTS_WITH_TESTS)))
+endif
+ifeq ($(wildcard tests/components/$(NAME)/test.yaml),)
+$(error no tests for component '$(NAME)': tests/components/$(NAME)/test.yaml is missing (components with tests: $(COMPONENTS_WITH_TESTS)))
+endif
+endif
 
 all: deps image $(BUILD)/images/kerneltest.bin $(BUILD)/images/bench.bin
 
@@ -34,9 +52,20 @@ graph: deps
 	@$(say) CODEGEN $(SYS_OUT)
 	$(Q)$(CODEGEN) $(SYSTEM) --out $(SYS_OUT) --graph
 
+debug: deps
+	@mkdir -p $(BUILD)/logs
+	@$(SYSTEM_MAKE) SYSTEM=$(SYSTEM) SYS_OUT=$(SYS_OUT) debug
+
+sys-out:
+	@echo $(SYS_OUT)
+
+qemu-args:
+	@$(SYSTEM_MAKE) -s SYSTEM=$(SYSTEM) SYS_OUT=$(SYS_OUT) qemu-args
+
 # ---- root-task images: the kernel test suite and the benchmark ----------------------------
 
-$(eval $(call roottask,kerneltest,tests/kernel))
+# The failure recording is shared with the component test harness (tests/common/failure.c).
+$(eval $(call roottask,kerneltest,tests/kernel,$(BUILD)/tests/common/failure.c.o))
 $(eval $(call roottask,bench,tools/bench))
 
 $(BUILD)/images/%.archive: $(BUILD)/%.elf tools/mkarchive.py
@@ -50,13 +79,14 @@ $(eval $(call image,$(BUILD)/images/bench,$(BUILD)/images/bench.archive))
 
 # ---- tests ---------------------------------------------------------------------------------
 
-COMPONENTS_WITH_TESTS = $(notdir $(patsubst %/,%,$(dir $(wildcard tests/components/*/test.yaml))))
-
+# The tools' own tests (tests/tools) come last and alone: they build and boot systems the suites before
+# them have built, and time QEMU's output, so they share neither files nor the CPU with them.
 test: deps
 	@rm -rf $(BUILD)/results
 	@$(MAKE) -k --no-print-directory test-host test-codegen test-spin test-kernel test-system test-components; \
+	 $(MAKE) --no-print-directory test-tools; \
 	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen spin kernel $(addprefix system-,$(SYSTEM_TESTS)) \
-	     $(addprefix component-,$(COMPONENTS_WITH_TESTS))
+	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) tools
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel/include -Ilibsel/include \
@@ -101,12 +131,10 @@ SYSTEM_TESTS = $(basename $(notdir $(wildcard tests/system/*.expect)))
 
 test-system:
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
-	@tools/run-system-tests.sh $(BUILD) "$(SYSTEM_MAKE)" $(QEMU) $(QEMU_FLAGS)
+	@tools/run-system-tests.sh $(BUILD) "$(SYSTEM_MAKE)" $(QEMU)
 
 # One component's tests: codegen builds a system of the component and a test driver playing its peers.
 test-component:
-	@test -n "$(NAME)" || { echo "make test-component NAME=<component> (components with tests: $(COMPONENTS_WITH_TESTS))"; exit 2; }
-	@test -f tests/components/$(NAME)/test.yaml || { echo "no tests for component '$(NAME)': tests/components/$(NAME)/test.yaml is missing (components with tests: $(COMPONENTS_WITH_TESTS))"; exit 2; }
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
 	@$(SYSTEM_MAKE) CODEGEN_ARGS="--test-component $(NAME)" SYS_OUT=$(BUILD)/tests/components/$(NAME) image
 	@tools/run-component-test.sh $(NAME) $(BUILD) $(QEMU) $(QEMU_FLAGS)
@@ -114,7 +142,12 @@ test-component:
 test-components:
 	@for c in $(COMPONENTS_WITH_TESTS); do $(MAKE) --no-print-directory test-component NAME=$$c || true; done
 
-# ---- measurement and debugging -------------------------------------------------------------
+# The tools a user touches (make run, debug, graph, bench's README table, the test runners): tests/tools.
+test-tools: deps
+	@mkdir -p $(BUILD)/results $(BUILD)/logs
+	@$(PYTHON) tests/tools/run.py $(BUILD) $(BUILD)/results/tools.txt
+
+# ---- measurement --------------------------------------------------------------------------
 
 # sleep=off: when every hart waits, QEMU jumps its clock to the next timer instead of letting it follow
 # the host's, so cross-hart figures repeat exactly (one-hart figures are the same either way).
@@ -122,13 +155,8 @@ bench: deps $(BUILD)/images/bench.bin
 	@mkdir -p $(BUILD)/logs
 	@$(PYTHON) tools/bench.py --log $(BUILD)/logs/bench.log --json $(BUILD)/bench.json -- \
 	    $(QEMU) $(QEMU_FLAGS) -icount shift=0,sleep=off -kernel $(BUILD)/images/bench.bin
-	@$(PYTHON) tools/bench-system.py --json $(BUILD)/bench.json --build $(BUILD)/bench-clean -- \
-	    $(QEMU) $(QEMU_FLAGS)
-
-debug: deps image
-	@tools/debug.sh $(SYS_OUT)/image.elf $(SYS_OUT)/loader.elf \
-	    $(foreach c,$(shell sed -n 's/^SYS_COMPONENTS := //p' $(SYS_OUT)/generated.mk),$(SYS_OUT)/components/$(c).elf) \
-	    -- $(QEMU) $(QEMU_FLAGS) -kernel $(SYS_OUT)/image.bin
+	@$(PYTHON) tools/bench-system.py --json $(BUILD)/bench.json --build $(BUILD)/bench-clean --qemu $(QEMU)
+	@$(PYTHON) tools/bench_table.py $(BUILD)/bench.json README.md
 
 clean:
 	rm -rf $(BUILD)

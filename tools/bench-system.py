@@ -3,7 +3,8 @@
 tree, and booting it until every component runs.  Merges the figures into
 the benchmark JSON file as build_seconds_clean and boot_to_ready_seconds.
 
-usage: bench-system.py --json FILE --build DIR -- QEMU ARGS...
+usage: bench-system.py --json FILE --build DIR --qemu QEMU
+The system boots on the machine it describes (make qemu-args), as with make run.
 """
 import argparse
 import json
@@ -64,13 +65,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", required=True)
     ap.add_argument("--build", required=True)
-    ap.add_argument("command", nargs=argparse.REMAINDER)
+    ap.add_argument("--qemu", required=True, help="the QEMU command")
     args = ap.parse_args()
-    qemu = args.command[1:] if args.command[:1] == ["--"] else args.command
 
     seconds = build(args.build)
-    image = os.path.join(args.build, "systems", "system", "image.bin")
-    boots = [boot(qemu + ["-kernel", image]) for _ in range(3)]
+    # The default system's QEMU arguments (its machine, its image in the build folder) as make knows them.
+    qemu_args = subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={args.build}", "qemu-args"],
+                               stdout=subprocess.PIPE, text=True, check=True).stdout.split()
+    boots = [boot([args.qemu] + qemu_args) for _ in range(3)]
     wall = sorted(b[0] for b in boots)[1]
     components, virtual_ms = boots[0][1], boots[0][2]
 

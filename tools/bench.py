@@ -14,13 +14,8 @@ import sys
 import threading
 import time
 
-# seL4 (sel4bench, release, qemu-riscv-virt, QEMU 7.2 -icount shift=0): ../shared/REFERENCE.md
-SEL4 = {
-    "ipc_roundtrip_instructions": 708,
-    "signal_wakeup_instructions": 739,
-    "ipc_call_instructions": 335,
-    "ipc_call_10_words_instructions": 1062,
-}
+from bench_table import SEL4   # seL4's figures, which the README's table shows too (tools/bench_table.py)
+
 LABELS = {
     "null_syscall_instructions": "null syscall, round trip",
     "ipc_roundtrip_instructions": "Call + ReplyRecv round trip, 2 address spaces, 1 hart",

@@ -4,13 +4,15 @@
 The image prints one line per test case, "PASS <name>" or "FAIL <name>: <why>",
 and "ALL TESTS DONE" at the end, then powers off.  Everything QEMU prints is
 shown and saved to the log.  The results file gets one "PASS name" or
-"FAIL name" line per case, plus a failure for the run itself if QEMU timed
+"FAIL name: why" line per case, plus a failure for the run itself if QEMU timed
 out, exited with an error, or the image never said it was done.
 
 With --expect FILE the cases come from FILE instead: lines "name: regex",
 each passing if some line of the output matches.  A system runs for good, so
-once every line has matched (and a second more has passed, to catch what
-follows) QEMU is stopped and the run counts as finished.
+once every line has matched, and the system has run on for a settle time
+(--settle) without a fault, QEMU is stopped and the run counts as finished.
+A fault or error line (see FAULT below) that no expected line matches fails
+the run's "no_faults" case; so does QEMU exiting, since a system does not.
 """
 import argparse
 import os
@@ -21,7 +23,21 @@ import subprocess
 import sys
 import time
 
-RESULT = re.compile(r"^(PASS|FAIL) (\S+)")
+RESULT = re.compile(r"^(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?")
+
+# What a booted system prints when something goes wrong.  The kernel prints its boot lines
+# (kernel/core/boot.c), and after them only on trouble: a kernel trap ("kernel: BUG: ..."), a thread
+# faulting with no handler, a hart that did not start, a halt.  So every "kernel: " line but the boot
+# lines is one.  The loader says "loader: component '...' faulted: ..." and "cannot start system"
+# (loader/main.c); the glue says "<name>: exited with status N", "ring port ... is broken", "rejected a
+# request" (codegen/templates/component.c.j2); libsel's tasks "task '...': misuse" (libsel/src/task.c).
+KERNEL_BOOT_LINE = re.compile(r"^kernel: (booting on hart |memory: |timebase |reserved |root task )")
+FAULT = re.compile(r"^kernel: |faulted|\bpanic|^loader: cannot |^loader: a fault |: exited with status [1-9]"
+                   r"|: ring port .* is broken|: rejected a request |^task '")
+
+
+def is_fault(line):
+    return bool(FAULT.search(line)) and not KERNEL_BOOT_LINE.match(line)
 
 
 def main():
@@ -32,6 +48,8 @@ def main():
     ap.add_argument("--results", required=True)
     ap.add_argument("--quiet", action="store_true", help="show only results and failures")
     ap.add_argument("--expect", help="a file of 'name: regex' lines the output must match")
+    ap.add_argument("--settle", type=float, default=2.0,
+                    help="with --expect: seconds to keep watching for faults after the last expected line")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command and args.command[0] == "--" else args.command
@@ -55,9 +73,11 @@ def main():
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         buf = b""
-        all_seen_at = None
+        # Watching ends a settle time after every expected line has matched, or after a fault line.
+        settle_from = None
+        faults = []
         while True:
-            if all_seen_at and time.monotonic() - all_seen_at > 1.0:
+            if settle_from is not None and time.monotonic() - settle_from > args.settle:
                 os.killpg(proc.pid, signal.SIGKILL)
                 done = True
                 break
@@ -78,12 +98,17 @@ def main():
                 log.write(line + "\n")
                 m = RESULT.match(line) if not expectations else None
                 if m:
-                    results.append((m.group(1), m.group(2)))
+                    results.append((m.group(1), m.group(2) + (f": {m.group(3)}" if m.group(3) else "")))
+                expected = False
                 for e in expectations:
-                    if not e[2] and e[1].search(line):
-                        e[2] = True
-                if expectations and all_seen_at is None and all(e[2] for e in expectations):
-                    all_seen_at = time.monotonic()
+                    if e[1].search(line):
+                        e[2] = expected = True
+                if expectations and not expected and is_fault(line):
+                    faults.append(line)
+                    if settle_from is None:
+                        settle_from = time.monotonic()
+                if expectations and settle_from is None and all(e[2] for e in expectations):
+                    settle_from = time.monotonic()
                 if "ALL TESTS DONE" in line:
                     done = True
                 if not args.quiet or m or "FAIL" in line or "kernel:" in line:
@@ -96,9 +121,17 @@ def main():
         for name, pattern, seen in expectations:
             if not seen:
                 print(f"{args.name}: nothing printed matches {name}: {pattern.pattern}", file=sys.stderr)
+        if faults:
+            results.append(("FAIL", f"no_faults: {faults[0]}" + (f" (and {len(faults) - 1} more fault lines)"
+                                                                 if len(faults) > 1 else "")))
+            for line in faults:
+                print(f"{args.name}: a fault or error no expected line matches: {line}", file=sys.stderr)
+        else:
+            results.append(("PASS", "no_faults"))
         if not done and problem is None:
-            problem = (f"QEMU exited with status {status} before everything expected was printed"
-                       if status else "QEMU exited before everything expected was printed")
+            everything = all(seen for _, _, seen in expectations)
+            problem = (f"QEMU exited{f' with status {status}' if status else ''} "
+                       f"{'after' if everything else 'before'} everything expected was printed (a system runs for good)")
     # A finished run reports its failures case by case; its exit status only repeats them.
     if problem is None and not done:
         problem = (f"QEMU exited with status {status} before the image said ALL TESTS DONE" if status

@@ -9,6 +9,7 @@
 #                                           "FAIL case: why" lines (host-side checks of the image, a pcap)
 #
 # DIR is the test's own scratch folder under the build.  Exits non-zero if any case failed.
+# (COMPONENT_TESTS=folder looks for the hooks in folder/<name> instead: tests/tools uses it.)
 # usage: run-component-test.sh NAME BUILD QEMU_COMMAND...
 set -u
 name=$1
@@ -17,7 +18,7 @@ shift 2
 dir=$build/tests/components/$name
 scratch=$dir/scratch
 results=$build/results/component-$name.txt
-hooks=tests/components/$name
+hooks=${COMPONENT_TESTS:-tests/components}/$name
 mkdir -p "$scratch" "$build/results" "$build/logs"
 
 set --  "$@"

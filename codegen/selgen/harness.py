@@ -4,7 +4,8 @@
 the component under test (components/NAME) and a test driver that plays its
 peer on every port.  The driver's ports mirror the component's (what it
 provides, the driver uses; what it emits, the driver consumes; ...), its
-code is tests/components/NAME/*.c plus tests/components/harness.c, and
+code is tests/components/NAME/*.c plus tests/components/harness.c (and
+tests/common/failure.c, which it shares with the kernel tests), and
 tests/components/NAME/test.yaml sets what a system description would
 (priorities, devices, sizes).  The driver runs below the component (by
 default), so the component runs whenever it has work.  The generated driver
@@ -64,7 +65,8 @@ def make_test_system(name, root, out):
             return False   # codegen reports the interface properly when it loads it
 
     driver = {"component": "driver", "control": True, "default_handlers": True,
-              "sources": [os.path.relpath(os.path.join(tests_dir, "*.c"), root), "tests/components/harness.c"]}
+              "sources": [os.path.relpath(os.path.join(tests_dir, "*.c"), root), "tests/components/harness.c",
+                          "tests/common/failure.c"]}
     connections = []
     under_test = component
     # The driver uses what the component provides and provides what it uses; connections go user -> provider.

@@ -371,15 +371,18 @@ static bool all_harts_online(void)
 }
 
 /*
- * Waits (a second at most) for the other harts to come online.  It sleeps
+ * Waits (ten seconds at most) for the other harts to come online.  It sleeps
  * in wfi rather than polling the clock: under QEMU -icount all harts share
  * one host thread, and a hart that polls the clock keeps the others from
- * ever running.  The timer tick or the new hart's IPI wakes it.
+ * ever running.  The timer tick or the new hart's IPI wakes it.  Without
+ * -icount the clock is the host's, and on a loaded host a hart's QEMU thread
+ * can start more than a second late (seen in make test): the bound is for a
+ * hart that never comes, not for a slow one.
  */
 static void wait_for_harts(struct hart *h)
 {
     kernel_unlock();
-    for (unsigned ticks = 0; ticks < TICKS_PER_SECOND && !all_harts_online();) {
+    for (unsigned ticks = 0; ticks < 10 * TICKS_PER_SECOND && !all_harts_online();) {
         wfi();
         word_t pending = csr_read(sip);
         if (pending & BIT(IRQ_S_TIMER)) {

@@ -1,35 +1,21 @@
 /* The component test harness's runner: the test driver's run(). */
 #include "harness.h"
 
+#include "../common/failure.h"
+
 #include <sel/syscall.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <string.h>
 
 extern const struct harness_test __start_harness_tests[], __stop_harness_tests[];
 
-static struct {
-    int failed;
-    char message[256];
-    jmp_buf escape;
-    void *tp;
-} current;
+static struct test_failure current;
 
 void harness_fail(const char *file, int line, const char *fmt, ...)
 {
-    if (!current.failed) {
-        const char *base = strrchr(file, '/');
-        int n = snprintf(current.message, sizeof(current.message), "%s:%d: ", base ? base + 1 : file, line);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(current.message + n, sizeof(current.message) - (size_t)n, fmt, ap);
-        va_end(ap);
-        current.failed = 1;
-    }
-    void *tp;
-    __asm__("mv %0, tp" : "=r"(tp));
-    if (tp == current.tp)
-        longjmp(current.escape, 1);
+    va_list ap;
+    va_start(ap, fmt);
+    test_failure_note(&current, file, line, fmt, ap);
+    va_end(ap);
+    test_failure_end_case(&current);
 }
 
 bool harness_wait(volatile int *flag)
@@ -48,7 +34,7 @@ bool harness_wait(volatile int *flag)
 int run(void)
 {
     static unsigned passed, failed;   /* static: they survive the longjmp out of a failed case */
-    __asm__("mv %0, tp" : "=r"(current.tp));
+    test_failure_own_thread(&current);
     printf("component tests: %u cases\n", (unsigned)(__stop_harness_tests - __start_harness_tests));
     /* The section holds the cases in reverse order of definition: run them as written. */
     static const struct harness_test *t;

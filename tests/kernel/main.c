@@ -5,8 +5,8 @@
  */
 #include "test.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
+#include "../common/failure.h"
+
 #include <string.h>
 
 extern const struct test_case __start_test_cases[], __stop_test_cases[];
@@ -15,27 +15,16 @@ static struct {
     const struct test_case *test;
     struct test_env env;
     volatile int finished;
-    volatile int failed;
-    char message[256];
-    jmp_buf escape;
-    void *tp;               /* the test thread's tp: tells its checks from other threads' */
+    struct test_failure failure;
 } current;
 
 void test_fail(const char *file, int line, const char *fmt, ...)
 {
-    if (!current.failed) {
-        const char *base = strrchr(file, '/');
-        int n = snprintf(current.message, sizeof(current.message), "%s:%d: ", base ? base + 1 : file, line);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(current.message + n, sizeof(current.message) - (size_t)n, fmt, ap);
-        va_end(ap);
-        current.failed = 1;
-    }
-    void *tp;
-    __asm__("mv %0, tp" : "=r"(tp));
-    if (tp == current.tp)
-        longjmp(current.escape, 1);
+    va_list ap;
+    va_start(ap, fmt);
+    test_failure_note(&current.failure, file, line, fmt, ap);
+    va_end(ap);
+    test_failure_end_case(&current.failure);
 }
 
 sel_cptr_t test_object(struct test_env *env, sel_object_type_t type, sel_word_t size_bits)
@@ -80,8 +69,8 @@ int test_wait_flag(volatile int *flag)
 static void run_current(void *arg)
 {
     (void)arg;
-    __asm__("mv %0, tp" : "=r"(current.tp));
-    if (setjmp(current.escape) == 0)
+    test_failure_own_thread(&current.failure);
+    if (setjmp(current.failure.escape) == 0)
         current.test->fn(&current.env);
     current.finished = 1;
 }
@@ -123,14 +112,14 @@ int main(void)
         sel_word_t deadline = test_rdtime() + TEST_TIMEOUT_SECONDS * bi->timebase_frequency;
         while (!current.finished && test_rdtime() < deadline)
             sel_yield();
-        if (!current.finished && !current.failed)
-            snprintf(current.message, sizeof(current.message), "did not finish within %d s (blocked or faulted)",
-                     TEST_TIMEOUT_SECONDS);
-        if (current.finished && !current.failed) {
+        if (!current.finished && !current.failure.failed)
+            snprintf(current.failure.message, sizeof(current.failure.message),
+                     "did not finish within %d s (blocked or faulted)", TEST_TIMEOUT_SECONDS);
+        if (current.finished && !current.failure.failed) {
             printf("PASS %s\n", tc->name);
             passed++;
         } else {
-            printf("FAIL %s: %s\n", tc->name, current.message);
+            printf("FAIL %s: %s\n", tc->name, current.failure.message);
             failed++;
         }
         sel_alloc_reset(&alloc);

@@ -18,8 +18,15 @@ QEMU       := qemu-system-riscv64
 FIRMWARE   := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 SMP        ?= 2
 MEMORY     ?= 256M
-# Modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
-QEMU_FLAGS  = -machine virt -smp $(SMP) -m $(MEMORY) -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
+# QEMU's virt machine with $(1) harts and $(2) of memory (a system's own come from its `machine`:
+# tools/mk/system.mk); modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
+qemu_flags  = -machine virt -smp $(1) -m $(2) -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
+QEMU_FLAGS  = $(call qemu_flags,$(SMP),$(MEMORY))
+# Where the system described by file $(1) is built: build/systems/ and the file's path in the project
+# (build/systems/system.yaml/, build/systems/examples/fault.yaml/), so two files of one name never share
+# a folder, and no folder lies inside another (a file is not a folder); a file outside the project is
+# built under build/outside/ and its absolute path.
+system_out  = $(if $(filter $(CURDIR)/%,$(abspath $(1))),$(BUILD)/systems/$(patsubst $(CURDIR)/%,%,$(abspath $(1))),$(BUILD)/outside$(abspath $(1)))
 # These tools use only the standard library, so any python3 will do; codegen finds its own.
 PYTHON     := python3
 CODEGEN    := codegen/codegen

@@ -1,5 +1,5 @@
 # Builds (and runs) one system: its components, its loader and its image.
-#   make -f tools/mk/system.mk SYSTEM=system.yaml image|run
+#   make -f tools/mk/system.mk SYSTEM=system.yaml image|run|debug|qemu-args
 #   make -f tools/mk/system.mk CODEGEN_ARGS="--test-component NAME" SYS_OUT=... image
 # codegen writes $(SYS_OUT)/generated.mk with the rules for the components;
 # make builds it first (it is an included makefile) and restarts.
@@ -7,7 +7,7 @@
 include tools/mk/common.mk
 
 SYSTEM ?= system.yaml
-SYS_OUT ?= $(BUILD)/systems/$(basename $(notdir $(SYSTEM)))
+SYS_OUT ?= $(call system_out,$(SYSTEM))
 CODEGEN_ARGS ?= $(SYSTEM)
 CODEGEN_INPUTS := $(filter-out --%,$(CODEGEN_ARGS)) \
                   $(shell find components idl tests/components -name '*.yaml' 2>/dev/null) \
@@ -47,8 +47,21 @@ $(SYS_OUT)/image.archive: $(SYS_OUT)/loader.elf $(SYS_ELFS) tools/mkarchive.py
 
 $(eval $(call image,$(SYS_OUT)/image,$(SYS_OUT)/image.archive))
 
-.PHONY: image run
+# The machine the system describes (its `machine:` harts and memory, in generated.mk).
+SYS_QEMU_FLAGS = $(call qemu_flags,$(SYS_HARTS),$(SYS_MEMORY))
+
+.PHONY: image run debug qemu-args
 image: $(SYS_OUT)/image.bin
 
 run: $(SYS_OUT)/image.bin
-	$(QEMU) -machine virt -smp $(SYS_HARTS) -m $(SYS_MEMORY) -nographic -bios $(FIRMWARE) -kernel $<
+	$(QEMU) $(SYS_QEMU_FLAGS) -kernel $<
+
+# The arguments after $(QEMU) that boot the system, on one line (for tools/run-system-tests.sh, bench-system.py).
+qemu-args: $(SYS_OUT)/image.bin
+	@echo $(SYS_QEMU_FLAGS) -kernel $<
+
+# GDB_COMMANDS=file runs a gdb command file once gdb is attached; GDB_PORT=n picks the stub's port.
+debug: $(SYS_OUT)/image.bin
+	@tools/debug.sh --console $(BUILD)/logs/debug-console.log $(if $(GDB_PORT),--port $(GDB_PORT)) \
+	    $(if $(GDB_COMMANDS),--commands $(GDB_COMMANDS)) $(SYS_OUT)/image.elf $(SYS_OUT)/loader.elf $(SYS_ELFS) \
+	    -- $(QEMU) $(SYS_QEMU_FLAGS) -kernel $<
