@@ -153,7 +153,7 @@ $(BUILD)/host/test_net_idl: components/net/tests/test_net_idl.c components/net/s
 $(BUILD)/net/host/socket_idl.h: idl/socket.yaml components/net/tests/idl_types.py $(wildcard codegen/selgen/*.py)
 	@mkdir -p $(dir $@)
 	@$(say) IDL $@
-	$(Q)$(PYTHON) components/net/tests/idl_types.py idl socket idl_ > $@
+	$(Q)$(PYTHON) components/net/tests/idl_types.py idl socket idl_ > $@.tmp && mv $@.tmp $@
 HOST_TESTS += $(NET_HOST_TESTS)
 
 test-host: $(HOST_TESTS)

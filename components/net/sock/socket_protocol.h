@@ -13,6 +13,15 @@
  * are 32-bit ids that the net component hands out; a client can use only
  * its own (any other id, another client's included, is bad_socket).
  *
+ * A client that lies gets errors, never another's data or memory outside
+ * its region: every offset + length is checked against the region (in 64
+ * bits), every id against the owner, every op and flag against the op's
+ * list; data is copied between lwIP and the region while the request is
+ * served, so a client that changes its region meanwhile spoils only its
+ * own bytes.  The hostile-client tests: test_net_sock's
+ * another_clients_socket_is_a_bad_socket, offsets_outside_the_region_are_refused,
+ * malformed_requests_and_wrong_states, completions_wait_for_room_in_order.
+ *
  *   op            request fields used                 completes                     completion
  *   tcp_listen    addr, port, length = backlog, flags at once                       socket = new listener, addr/port bound
  *   tcp_accept    socket (a listener)                 when a connection arrives     socket = new connection, addr/port peer
