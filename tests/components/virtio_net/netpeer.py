@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""The host end of the virtio_net tests: the other side of QEMU's dgram netdev.
+
+QEMU carries each Ethernet frame of the guest's virtio-net device as one UDP
+datagram between its socket and ours, on 127.0.0.1 only.  The guest's test
+driver tells us what to do with control frames (ethertype 0x88b5, payload
+"NETPEER" + a command letter + big-endian 32-bit arguments):
+
+  H                        hello: note QEMU's address, answer with a control frame 'h'
+  S count length first gap send count data frames, sequence numbers first.., of length
+                           bytes (0: cycle through LENGTHS), pausing 1 ms after every gap
+                           frames (0: no pause)
+  E count length first     echo: keep WINDOW data frames in flight to the guest, each sent
+                           when an earlier one comes back (the guest swaps the addresses);
+                           check every echo byte for byte; then answer 'e' with the counts
+  Q                        quit
+
+Every data frame (ethertype 0x88b6) the guest sends outside an echo is
+written to received.bin (a 4-byte big-endian length, then the frame) for the
+host check; a summary goes to netpeer.json.  The run is bounded: we leave
+after --deadline seconds whatever happens.
+
+usage: netpeer.py DIR   (binds 127.0.0.1:0, writes DIR/netpeer.port, runs until Q or the deadline)
+"""
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+
+GUEST_MAC = bytes.fromhex("525400123456")
+PEER_MAC = bytes.fromhex("020000000001")
+CONTROL_TYPE = 0x88B5
+DATA_TYPE = 0x88B6
+MAGIC = b"NETPEER"
+LENGTHS = [60, 64, 128, 333, 1000, 1514]   # what 'S' cycles through with length 0 (also in test_virtio_net.c)
+WINDOW = 48
+
+
+def data_frame(seq, length, dst=GUEST_MAC, src=PEER_MAC):
+    """Frame seq of length bytes: addresses, type, seq, length, then (seq * 31 + i * 7) & 0xff."""
+    head = dst + src + struct.pack(">HIH", DATA_TYPE, seq, length)
+    return head + bytes((seq * 31 + i * 7) & 0xFF for i in range(length - len(head)))
+
+
+def control_frame(letter, *args):
+    return GUEST_MAC + PEER_MAC + struct.pack(">H", CONTROL_TYPE) + MAGIC + letter.encode() + \
+        b"".join(struct.pack(">I", a) for a in args)
+
+
+class Echo:
+    """An echo run: WINDOW frames in flight, each sent when an earlier one comes back."""
+
+    def __init__(self, count, length, first, send):
+        self.count, self.length, self.first, self.send = count, length, first, send
+        self.sent = self.good = self.bad = 0
+        self.first_bad = None
+        self.outstanding = {}
+        while self.sent < min(WINDOW, count):
+            self.send_next()
+
+    def send_next(self):
+        seq = self.first + self.sent
+        frame = data_frame(seq, self.length or LENGTHS[seq % len(LENGTHS)])
+        self.outstanding[seq] = frame
+        self.send(frame)
+        self.sent += 1
+
+    def owns(self, seq):
+        return self.first <= seq < self.first + self.count
+
+    def back(self, seq, frame):
+        """An echoed frame came back; returns True when the run is over."""
+        want = self.outstanding.pop(seq, None)
+        if want is not None and frame == want[6:12] + want[0:6] + want[12:]:
+            self.good += 1
+        else:
+            self.bad += 1
+            self.first_bad = self.first_bad or f"seq {seq}: {len(frame)} bytes {frame[:24].hex()}"
+        if self.sent < self.count:
+            self.send_next()
+        return self.good + self.bad == self.count
+
+    def result(self):
+        return {"count": self.count, "length": self.length, "first": self.first, "good": self.good,
+                "bad": self.bad, "first_bad": self.first_bad}
+
+
+def main():
+    out = sys.argv[1]
+    deadline = time.monotonic() + float(os.environ.get("NETPEER_DEADLINE", "150"))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    with open(os.path.join(out, "netpeer.port.tmp"), "w") as f:
+        f.write(str(sock.getsockname()[1]))
+    os.rename(os.path.join(out, "netpeer.port.tmp"), os.path.join(out, "netpeer.port"))
+
+    qemu = None
+    echo = None
+    summary = {"commands": [], "received": 0, "echo": [], "quit": False}
+    received = open(os.path.join(out, "received.bin"), "wb", buffering=0)
+
+    def finish(*_):
+        if echo is not None:
+            summary["echo"].append(dict(echo.result(), unfinished=True))
+        with open(os.path.join(out, "netpeer.json"), "w") as f:
+            json.dump(summary, f, indent=1)
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, finish)
+
+    def send(frame):
+        if qemu is not None:
+            sock.sendto(frame, qemu)
+
+    while time.monotonic() < deadline and not summary["quit"]:
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            frame, addr = sock.recvfrom(65536)
+        except socket.timeout:
+            continue
+        if len(frame) < 14:
+            continue
+        kind = struct.unpack(">H", frame[12:14])[0]
+        if kind == DATA_TYPE and len(frame) >= 20:
+            seq = struct.unpack(">I", frame[14:18])[0]
+            if echo is not None and echo.owns(seq):
+                if echo.back(seq, frame):
+                    summary["echo"].append(echo.result())
+                    send(control_frame("e", echo.good, echo.bad))
+                    echo = None
+                continue
+            received.write(struct.pack(">I", len(frame)) + frame)
+            summary["received"] += 1
+            continue
+        if kind != CONTROL_TYPE or frame[14:21] != MAGIC or len(frame) < 22:
+            continue
+        qemu = addr
+        letter = chr(frame[21])
+        args = [struct.unpack(">I", frame[22 + 4 * i:26 + 4 * i])[0] for i in range((len(frame) - 22) // 4)]
+        summary["commands"].append([letter] + args)
+        if letter == "H":
+            # The answer says whether this run measures (NET_BENCH=1 in the environment of make).
+            send(control_frame("h", int(os.environ.get("NET_BENCH", "0") or 0)))
+        elif letter == "S" and len(args) >= 4:
+            count, length, first, gap = args[:4]
+            for i in range(count):
+                seq = first + i
+                send(data_frame(seq, length or LENGTHS[seq % len(LENGTHS)]))
+                if gap and (i + 1) % gap == 0:
+                    time.sleep(0.001)
+        elif letter == "E" and len(args) >= 3:
+            echo = Echo(*args[:3], send)
+        elif letter == "Q":
+            summary["quit"] = True
+    finish()
+
+
+if __name__ == "__main__":
+    main()
