@@ -11,8 +11,9 @@ driver tells us what to do with control frames (ethertype 0x88b5, payload
                            bytes (0: cycle through LENGTHS), pausing 1 ms after every gap
                            frames (0: no pause)
   E count length first     echo: keep WINDOW data frames in flight to the guest, each sent
-                           when an earlier one comes back (the guest swaps the addresses);
-                           check every echo byte for byte; then answer 'e' with the counts
+                           when an earlier one comes back (the guest swaps the addresses) or
+                           has not for LOST_AFTER seconds (lost: dropped on the way); check
+                           every echo byte for byte; then answer 'e' good bad lost
   Q                        quit
 
 Every data frame (ethertype 0x88b6) the guest sends outside an echo is
@@ -36,13 +37,19 @@ CONTROL_TYPE = 0x88B5
 DATA_TYPE = 0x88B6
 MAGIC = b"NETPEER"
 LENGTHS = [60, 64, 128, 333, 1000, 1514]   # what 'S' cycles through with length 0 (also in test_virtio_net.c)
-WINDOW = 48
+WINDOW = 56
+LOST_AFTER = 1.0   # seconds without its echo before a frame counts as lost
+
+
+# Payload byte i of frame seq is (seq * 31 + i * 7) & 0xff: a fixed ramp, shifted by a translation table.
+RAMP = bytes((i * 7) & 0xFF for i in range(2048))
+SHIFT = [bytes((b + c) & 0xFF for b in range(256)) for c in range(256)]
 
 
 def data_frame(seq, length, dst=GUEST_MAC, src=PEER_MAC):
     """Frame seq of length bytes: addresses, type, seq, length, then (seq * 31 + i * 7) & 0xff."""
     head = dst + src + struct.pack(">HIH", DATA_TYPE, seq, length)
-    return head + bytes((seq * 31 + i * 7) & 0xFF for i in range(length - len(head)))
+    return head + RAMP[:length - len(head)].translate(SHIFT[(seq * 31) & 0xFF])
 
 
 def control_frame(letter, *args):
@@ -51,29 +58,32 @@ def control_frame(letter, *args):
 
 
 class Echo:
-    """An echo run: WINDOW frames in flight, each sent when an earlier one comes back."""
+    """An echo run: WINDOW frames in flight, each sent when an earlier one comes back or is given up."""
 
     def __init__(self, count, length, first, send):
         self.count, self.length, self.first, self.send = count, length, first, send
-        self.sent = self.good = self.bad = 0
+        self.sent = self.good = self.bad = self.lost = 0
         self.first_bad = None
-        self.outstanding = {}
+        self.outstanding = {}   # seq -> (frame, when sent)
         while self.sent < min(WINDOW, count):
             self.send_next()
 
     def send_next(self):
         seq = self.first + self.sent
         frame = data_frame(seq, self.length or LENGTHS[seq % len(LENGTHS)])
-        self.outstanding[seq] = frame
+        self.outstanding[seq] = (frame, time.monotonic())
         self.send(frame)
         self.sent += 1
 
     def owns(self, seq):
         return self.first <= seq < self.first + self.count
 
+    def done(self):
+        return self.good + self.bad + self.lost == self.count
+
     def back(self, seq, frame):
-        """An echoed frame came back; returns True when the run is over."""
-        want = self.outstanding.pop(seq, None)
+        """An echoed frame came back."""
+        want = self.outstanding.pop(seq, (None, 0))[0]
         if want is not None and frame == want[6:12] + want[0:6] + want[12:]:
             self.good += 1
         else:
@@ -81,11 +91,19 @@ class Echo:
             self.first_bad = self.first_bad or f"seq {seq}: {len(frame)} bytes {frame[:24].hex()}"
         if self.sent < self.count:
             self.send_next()
-        return self.good + self.bad == self.count
+
+    def expire(self):
+        """Frames not back after LOST_AFTER seconds were dropped on the way: count them, send others."""
+        old = [seq for seq, (_, when) in self.outstanding.items() if time.monotonic() - when > LOST_AFTER]
+        for seq in old:
+            del self.outstanding[seq]
+            self.lost += 1
+            if self.sent < self.count:
+                self.send_next()
 
     def result(self):
         return {"count": self.count, "length": self.length, "first": self.first, "good": self.good,
-                "bad": self.bad, "first_bad": self.first_bad}
+                "bad": self.bad, "lost": self.lost, "first_bad": self.first_bad}
 
 
 def main():
@@ -115,8 +133,19 @@ def main():
         if qemu is not None:
             sock.sendto(frame, qemu)
 
+    def echo_over():
+        nonlocal echo
+        summary["echo"].append(echo.result())
+        send(control_frame("e", echo.good, echo.bad, echo.lost))
+        echo = None
+
     while time.monotonic() < deadline and not summary["quit"]:
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        sock.settimeout(0.1 if echo is not None else max(0.1, deadline - time.monotonic()))
+        if echo is not None:
+            echo.expire()
+            if echo.done():
+                echo_over()
+                continue
         try:
             frame, addr = sock.recvfrom(65536)
         except socket.timeout:
@@ -127,10 +156,9 @@ def main():
         if kind == DATA_TYPE and len(frame) >= 20:
             seq = struct.unpack(">I", frame[14:18])[0]
             if echo is not None and echo.owns(seq):
-                if echo.back(seq, frame):
-                    summary["echo"].append(echo.result())
-                    send(control_frame("e", echo.good, echo.bad))
-                    echo = None
+                echo.back(seq, frame)
+                if echo.done():
+                    echo_over()
                 continue
             received.write(struct.pack(">I", len(frame)) + frame)
             summary["received"] += 1
