@@ -476,8 +476,16 @@ static void retry_fired(void *ctx);
  * Everything there is to do, once.  Cost at saturation: see README.md
  * (make test-component NAME=virtio_net with NET_BENCH, net_echo_*).
  */
+static inline uint64_t instret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
 static void service(void)
 {
+    uint64_t began = instret();
     for (unsigned i = 0; i < NUM_CLIENTS; i++) {
         answer_deferred(&clients[i].rx);
         answer_deferred(&clients[i].tx);
@@ -542,6 +550,8 @@ static void service(void)
         delay = CONTINUE_DELAY;
     if (delay && (!retry_timer.armed || retry_timer.deadline > sel_time_now() + delay))
         sel_loop_timer_start(component_loop(), &retry_timer, sel_time_now() + delay);
+    counters.passes++;
+    counters.pass_instructions += instret() - began;
 }
 
 static void retry_fired(void *ctx)
