@@ -626,22 +626,35 @@ static void device_failed(void)
     link_emit();
 }
 
+/* The configuration changed: the link, or the device gave up. */
+static void configuration_changed(void)
+{
+    if (!dev.ok)
+        return;
+    if (reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)
+        device_failed();
+    else
+        check_link();
+}
+
 /*
  * The device interrupted: a used ring moved, or the configuration changed
- * (the link).  Acknowledge it at the device first, so a new event while we
- * work raises the line again, and at the PLIC last.
+ * (the link).  A configuration change is read before the acknowledgement,
+ * so whoever watches the device's interrupt status knows we have seen the
+ * new state once it is acknowledged (the link test's helper does), and
+ * again after it, for a change that came in between.  Acknowledged at the
+ * device before the work, so a new event while we work raises the line
+ * again, and at the PLIC last.
  */
 void virtio_mmio_irq(void)
 {
     uint32_t why = reg_read(VIRTIO_MMIO_INTERRUPT_STATUS);
+    if (why & VIRTIO_MMIO_INT_CONFIG)
+        configuration_changed();
     reg_write(VIRTIO_MMIO_INTERRUPT_ACK, why);
+    if (why & VIRTIO_MMIO_INT_CONFIG)
+        configuration_changed();
     counters.interrupts++;
-    if (dev.ok && (why & VIRTIO_MMIO_INT_CONFIG)) {
-        if (reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)
-            device_failed();
-        else
-            check_link();
-    }
     service();
     virtio_mmio_irq_ack();
 }

@@ -14,6 +14,9 @@ driver tells us what to do with control frames (ethertype 0x88b5, payload
                            when an earlier one comes back (the guest swaps the addresses) or
                            has not for LOST_AFTER seconds (lost: dropped on the way); check
                            every echo byte for byte; then answer 'e' good bad lost
+  L                        flap the link: set it down through QEMU's monitor (DIR/monitor.sock),
+                           wait until the guest has acknowledged the configuration interrupt
+                           (the device's ISR, in "info virtio-status"), set it up again
   Q                        quit
 
 Every data frame (ethertype 0x88b6) the guest sends outside an echo is
@@ -106,6 +109,48 @@ class Echo:
                 "bad": self.bad, "lost": self.lost, "first_bad": self.first_bad}
 
 
+class Monitor:
+    """QEMU's human monitor on a unix socket: one command at a time, answers up to the next prompt."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.read_to_prompt()
+
+    def read_to_prompt(self):
+        data = b""
+        while not data.endswith(b"(qemu) "):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise OSError("the monitor closed")
+            data += chunk
+        return data.decode("utf-8", "replace")
+
+    def command(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+        return self.read_to_prompt()
+
+
+def flap_link(out, summary):
+    """Link down, wait (bounded) until the guest has taken the configuration interrupt, link up."""
+    import re
+    try:
+        mon = Monitor(os.path.join(out, "monitor.sock"))
+        mon.command("set_link n1 off")
+        seen = False
+        for _ in range(400):   # 20 s at most
+            m = re.search(r"isr:\s+(\d+)", mon.command("info virtio-status /machine/peripheral/nic"))
+            if m and not int(m.group(1)) & 2:
+                seen = True
+                break
+            time.sleep(0.05)
+        mon.command("set_link n1 on")
+        summary["link"] = "acknowledged" if seen else "not acknowledged in 20 s"
+    except OSError as e:
+        summary["link"] = f"monitor: {e}"
+
+
 def main():
     out = sys.argv[1]
     deadline = time.monotonic() + float(os.environ.get("NETPEER_DEADLINE", "150"))
@@ -181,6 +226,8 @@ def main():
                     time.sleep(0.001)
         elif letter == "E" and len(args) >= 3:
             echo = Echo(*args[:3], send)
+        elif letter == "L":
+            flap_link(out, summary)
         elif letter == "Q":
             summary["quit"] = True
     finish()
