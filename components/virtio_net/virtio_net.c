@@ -473,8 +473,11 @@ static void reap_tx(void)
 static void retry_fired(void *ctx);
 
 /*
- * Everything there is to do, once.  Cost at saturation: see README.md
- * (make test-component NAME=virtio_net with NET_BENCH, net_echo_*).
+ * Everything there is to do, once.  Measured cost: about 650 instructions
+ * of passes per frame echoed (a receive completed, a transmit loan posted,
+ * its completion, the receive loan posted again), at about 14 frames per
+ * pass: counters pass_instructions / passes under NET_BENCH=1 make
+ * test-component NAME=virtio_net SMP=1 (README.md, "Measured cost").
  */
 static inline uint64_t instret(void)
 {
