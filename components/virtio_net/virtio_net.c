@@ -72,7 +72,7 @@
 
 /*
  * The driver's DMA region (the dma dataport): both queues, the headers,
- * the drop buffer.  Each part lies inside one page, so it needs one
+ * the drop buffers.  Each part lies inside one page, so it needs one
  * physical address and no contiguity.
  */
 #define DMA_RX_QUEUE 0x0000u
@@ -108,11 +108,11 @@ struct port {
 
 struct client {
     const char *name;
-    uint8_t *region;                 /* its buffers, shared with it (we never read or write them) */
+    uint8_t *region;                 /* its buffers, shared with it (we write one only to copy a frame out of a drop buffer) */
     size_t size;
     uint32_t pages;
     uint64_t *page_paddr;            /* physical address of each 4 KiB page of the region */
-    uint64_t *held;                  /* per page: the 64-byte lines of buffers we hold (in the device) */
+    uint64_t *held;                  /* per page: the 64-byte lines of the loans we hold */
     struct port rx, tx;
     unsigned rx_in_device;           /* its rx buffers posted */
 };
@@ -152,15 +152,10 @@ static struct {
     unsigned waiting_first, waiting_count;
     uint16_t repost[VQ_MAX_CHAINS];  /* client rx chains whose frame was dropped: post again next pass */
     unsigned repost_count;
+    uint64_t drop_paddr[DROP_CHAINS];
 } dev;
 
 static netinfo_counters_t counters;
-static uint64_t drop_paddrs[DROP_CHAINS];
-
-static inline uint64_t dma_paddr_of_drop(uint32_t i)
-{
-    return drop_paddrs[i];
-}
 static sel_loop_timer_t retry_timer;
 static sel_word_t retry_delay = RETRY_FIRST;
 
@@ -299,43 +294,43 @@ static inline uint8_t *drop_buffer(unsigned i)
     return (uint8_t *)dma + DMA_DROP_BUFFERS + i * BUFFER_MAX;
 }
 
-/* Copies a frame by 64-bit words (picolibc's memcpy goes byte by byte); both ends are 8-byte aligned or not. */
+/* Copies a frame by 64-bit words where it can (picolibc's memcpy goes byte by byte). */
 static void copy_frame(uint8_t *to, const uint8_t *from, uint32_t length)
 {
-    if ((((uintptr_t)to | (uintptr_t)from) & 7) == 0) {
-        uint32_t words = length / 8;
-        for (uint32_t i = 0; i < words; i++)
-            ((uint64_t *)to)[i] = ((const uint64_t *)from)[i];
-        memcpy(to + 8 * words, from + 8 * words, length % 8);
-    } else {
-        memcpy(to, from, length);
-    }
+    uint32_t words = (((uintptr_t)to | (uintptr_t)from) & 7) == 0 ? length / 8 : 0;
+    sel_ring_word_t *t = (sel_ring_word_t *)to;
+    const sel_ring_word_t *f = (const sel_ring_word_t *)from;
+    for (uint32_t i = 0; i < words; i++)
+        t[i] = f[i];
+    memcpy(to + 8 * words, from + 8 * words, length - 8 * words);
 }
 
 /*
  * A frame landed in a drop buffer: hand it to the oldest waiting loan if
- * there is one (a copy: the client came back while the drop buffers were
- * in the device), else drop it.
+ * there is one and it holds the frame (a copy: the client came back while
+ * the drop buffers were in the device), else drop it.
  */
 static void dropped_frame(struct chain *drop, uint32_t frame)
 {
-    while (dev.waiting_count && frame) {
+    if (dev.waiting_count && frame) {
         uint16_t chain = dev.waiting[dev.waiting_first];
         struct chain *ch = &dev.rx_chains[chain];
         struct client *c = &clients[ch->client];
-        uint32_t n = frame < ch->length ? frame : ch->length;
-        copy_frame(c->region + ch->offset, drop_buffer(drop->page), n);
-        netframe_done_t done = { .offset = ch->offset, .length = n, .status = NETFRAME_STATUS_OK };
-        if (!c->rx.complete(&done, ch->tag))
-            break;   /* no room to tell the client: dropped after all, the loan keeps waiting */
-        dev.waiting_first = (dev.waiting_first + 1) % VQ_MAX_CHAINS;
-        dev.waiting_count--;
-        unhold(ch);
-        vq_give_chain(&dev.rx, chain);
-        counters.rx_frames++;
-        counters.rx_bytes += n;
-        counters.rx_copied++;
-        return;
+        netframe_done_t done = { .offset = ch->offset, .length = frame, .status = NETFRAME_STATUS_OK };
+        if (frame <= ch->length) {
+            copy_frame(c->region + ch->offset, drop_buffer(drop->page), frame);
+            /* If there is no room to tell the client, it is dropped after all, and the loan waits on. */
+            if (c->rx.complete(&done, ch->tag)) {
+                dev.waiting_first = (dev.waiting_first + 1) % VQ_MAX_CHAINS;
+                dev.waiting_count--;
+                unhold(ch);
+                vq_give_chain(&dev.rx, chain);
+                counters.rx_frames++;
+                counters.rx_bytes += frame;
+                counters.rx_copied++;
+                return;
+            }
+        }
     }
     counters.rx_dropped++;
 }
@@ -410,7 +405,7 @@ static void post_rx_buffers(void)
         uint16_t chain = dev.drop_free[--dev.drop_free_count];
         dev.rx_chains[chain].state = CHAIN_DROP;
         dev.drops_in_device++;
-        vq_post(&dev.rx, chain, dma_paddr_of_drop(dev.rx_chains[chain].page), BUFFER_MAX);
+        vq_post(&dev.rx, chain, dev.drop_paddr[dev.rx_chains[chain].page], BUFFER_MAX);
     }
 }
 
@@ -470,7 +465,12 @@ static void reap_tx(void)
 
 /* ---- the pass ---------------------------------------------------------------------------- */
 
-static void retry_fired(void *ctx);
+static inline uint64_t instret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
 
 /*
  * Everything there is to do, once.  Measured cost: about 650 instructions
@@ -479,13 +479,6 @@ static void retry_fired(void *ctx);
  * pass: counters pass_instructions / passes under NET_BENCH=1 make
  * test-component NAME=virtio_net SMP=1 (README.md, "Measured cost").
  */
-static inline uint64_t instret(void)
-{
-    uint64_t n;
-    __asm__ volatile("rdinstret %0" : "=r"(n));
-    return n;
-}
-
 static void service(void)
 {
     uint64_t began = instret();
@@ -601,14 +594,16 @@ static void check_link(void)
 }
 
 /*
- * The device gave up (DEVICE_NEEDS_RESET): stop using it and hand every
- * loan it held back to its client, answered no_device, so nothing is lost
- * silently.
+ * The device gave up (DEVICE_NEEDS_RESET): reset it, so it touches no
+ * client buffer again, and hand every loan it held back to its client,
+ * answered no_device, so nothing is lost silently.  (Not tested: QEMU's
+ * device gives up only on a driver's malformed queue.)
  */
 static void device_failed(void)
 {
     printf("virtio_net: the device reports an error (status %#x); every loan comes back no_device from now on\n",
            reg_read(VIRTIO_MMIO_STATUS));
+    reg_write(VIRTIO_MMIO_STATUS, 0);
     dev.ok = false;
     dev.link_up = false;
     for (uint16_t c = 0; c < VQ_MAX_CHAINS; c++) {
@@ -791,7 +786,7 @@ static bool device_start(void)
     for (unsigned i = 0; i < DROP_CHAINS; i++) {
         vq_take_chain(&dev.rx, &dev.drop_free[dev.drop_free_count]);
         dev.rx_chains[dev.drop_free[dev.drop_free_count++]].page = i;
-        drop_paddrs[i] = dma_paddr(DMA_DROP_BUFFERS + i * BUFFER_MAX);
+        dev.drop_paddr[i] = dma_paddr(DMA_DROP_BUFFERS + i * BUFFER_MAX);
     }
 
     uint32_t generation;
