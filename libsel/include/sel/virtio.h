@@ -82,6 +82,8 @@
 #define VIRTIO_F_RING_EVENT_IDX         29
 #define VIRTIO_F_VERSION_1              32
 
+#define VIRTIO_FEATURE(bit)             (1ull << (bit))
+
 /* ---- the split virtqueue (2.7) ---- */
 #define VIRTQ_DESC_F_NEXT               1u      /* the chain continues at next */
 #define VIRTQ_DESC_F_WRITE              2u      /* the device writes this buffer (else reads it) */
@@ -112,10 +114,13 @@ struct virtq_used {
 
 _Static_assert(sizeof(struct virtq_desc) == 16, "a descriptor is 16 bytes");
 
-/* Bytes of each area for a queue of size entries (its alignment: 16, 2 and 4). */
-static inline uint32_t virtq_desc_bytes(uint32_t size) { return 16 * size; }
-static inline uint32_t virtq_avail_bytes(uint32_t size) { return 6 + 2 * size; }
-static inline uint32_t virtq_used_bytes(uint32_t size) { return 6 + 8 * size; }
+/* Bytes of each area for a queue of size entries, event words included (its alignment: 16, 2 and 4). */
+#define VIRTQ_DESC_BYTES(size)          (16u * (size))
+#define VIRTQ_AVAIL_BYTES(size)         (6u + 2u * (size))
+#define VIRTQ_USED_BYTES(size)          (6u + 8u * (size))
+static inline uint32_t virtq_desc_bytes(uint32_t size) { return VIRTQ_DESC_BYTES(size); }
+static inline uint32_t virtq_avail_bytes(uint32_t size) { return VIRTQ_AVAIL_BYTES(size); }
+static inline uint32_t virtq_used_bytes(uint32_t size) { return VIRTQ_USED_BYTES(size); }
 
 /* Where each side publishes its event index (VIRTIO_F_RING_EVENT_IDX). */
 static inline volatile uint16_t *virtq_used_event(volatile struct virtq_avail *avail, uint32_t size)
