@@ -1,0 +1,456 @@
+/*
+ * Directories: a FAT16 root is a fixed run of entries, any other directory
+ * a cluster chain of at most 65536 entries (2 MiB), which bounds every
+ * walk through one.  An entry with a long name is a run of long-name
+ * entries, highest order first, then the 8.3 entry whose checksum they
+ * carry; a run that breaks its order or checksum is ignored (the 8.3 name
+ * stands), as the specification says.
+ */
+#include "fat_internal.h"
+
+void dirent_decode(const uint8_t b[DIRENT_SIZE], struct dirent_raw *e)
+{
+    memcpy(e->name, b, 11);
+    e->attributes = b[11];
+    e->case_bits = b[12];
+    e->create_tenths = b[13];
+    e->create_time = get16(b + 14);
+    e->create_date = get16(b + 16);
+    e->access_date = get16(b + 18);
+    e->cluster_high = get16(b + 20);
+    e->write_time = get16(b + 22);
+    e->write_date = get16(b + 24);
+    e->cluster_low = get16(b + 26);
+    e->size = get32(b + 28);
+}
+
+void dirent_encode(const struct dirent_raw *e, uint8_t b[DIRENT_SIZE])
+{
+    memcpy(b, e->name, 11);
+    b[11] = e->attributes;
+    b[12] = e->case_bits;
+    b[13] = e->create_tenths;
+    put16(b + 14, e->create_time);
+    put16(b + 16, e->create_date);
+    put16(b + 18, e->access_date);
+    put16(b + 20, e->cluster_high);
+    put16(b + 22, e->write_time);
+    put16(b + 24, e->write_date);
+    put16(b + 26, e->cluster_low);
+    put32(b + 28, e->size);
+}
+
+int dir_read_entry(struct fat_volume *vol, uint64_t offset, struct dirent_raw *e)
+{
+    uint8_t b[DIRENT_SIZE];
+    int status = cache_read(vol, offset, b, sizeof b);
+    if (status == FAT_OK)
+        dirent_decode(b, e);
+    return status;
+}
+
+int dir_write_entry(struct fat_volume *vol, uint64_t offset, const struct dirent_raw *e)
+{
+    uint8_t b[DIRENT_SIZE];
+    dirent_encode(e, b);
+    return cache_write(vol, offset, b, sizeof b);
+}
+
+uint32_t dir_root(const struct fat_volume *vol)
+{
+    return vol->fat_bits == 32 ? vol->root_cluster : 0;
+}
+
+void dir_cursor_init(struct dir_cursor *cur, uint32_t dir)
+{
+    cur->dir = dir;
+    cur->cluster = dir;
+    cur->cluster_index = 0;
+}
+
+int dir_entry_offset(struct fat_volume *vol, struct dir_cursor *cur, uint32_t index, uint64_t *offset)
+{
+    if (cur->dir == 0) {
+        if (index >= vol->root_entries)
+            return FAT_NOT_FOUND;
+        *offset = vol->root_offset + (uint64_t)index * DIRENT_SIZE;
+        return FAT_OK;
+    }
+    if (index >= DIR_MAX_ENTRIES)
+        return FAT_NOT_FOUND;
+    uint32_t per_cluster = vol->cluster_bytes / DIRENT_SIZE, want = index / per_cluster;
+    if (want < cur->cluster_index || !cluster_valid(vol, cur->cluster)) {
+        cur->cluster = cur->dir;
+        cur->cluster_index = 0;
+    }
+    if (!cluster_valid(vol, cur->cluster)) {
+        vol->problem = "a directory starts outside the volume";
+        return FAT_CORRUPT;
+    }
+    while (cur->cluster_index < want) {
+        uint32_t next;
+        int status = fat_next(vol, cur->cluster, &next);
+        if (status != FAT_OK)
+            return status;
+        if (next == CHAIN_END)
+            return FAT_NOT_FOUND;   /* the cursor stays on the last cluster, where dir_add grows it */
+        cur->cluster = next;
+        cur->cluster_index++;
+    }
+    *offset = cluster_offset(vol, cur->cluster) + (uint64_t)(index % per_cluster) * DIRENT_SIZE;
+    return FAT_OK;
+}
+
+/* The 13 UTF-16 units of a long-name entry, at their place in the name. */
+static void lfn_take(const uint8_t *b, uint16_t *name, unsigned order)
+{
+    static const uint8_t at[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+    for (unsigned i = 0; i < LFN_CHARS; i++)
+        name[(order - 1) * LFN_CHARS + i] = get16(b + at[i]);
+}
+
+static void lfn_put(uint8_t *b, const uint16_t *name, size_t len, unsigned order)
+{
+    static const uint8_t at[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+    for (unsigned i = 0; i < LFN_CHARS; i++) {
+        size_t k = (order - 1) * LFN_CHARS + i;
+        put16(b + at[i], k < len ? name[k] : k == len ? 0x0000 : 0xFFFF);
+    }
+}
+
+int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, struct dir_slot *slot,
+             size_t *name_len, bool dots)
+{
+    uint16_t *name = vol->scratch.entry;
+    unsigned expect = 0, total = 0;     /* the order of the next long entry, and of the first */
+    uint8_t checksum = 0;
+    uint32_t first = 0;
+    for (;; (*index)++) {
+        uint64_t offset;
+        int status = dir_entry_offset(vol, cur, *index, &offset);
+        if (status != FAT_OK)
+            return status;
+        uint8_t b[DIRENT_SIZE];
+        if ((status = cache_read(vol, offset, b, sizeof b)) != FAT_OK)
+            return status;
+        if (b[0] == DIRENT_END)
+            return FAT_NOT_FOUND;
+        if (b[0] == DIRENT_FREE) {
+            expect = 0;
+            continue;
+        }
+        if ((b[11] & ATTR_LONG_MASK) == ATTR_LONG_NAME) {
+            unsigned order = b[0] & 0x1F;
+            if (b[0] & LFN_LAST) {
+                if (order == 0 || order * LFN_CHARS > FAT_NAME_MAX + LFN_CHARS - 1) {
+                    expect = 0;
+                    continue;
+                }
+                total = order;
+                checksum = b[13];
+                first = *index;
+            } else if (!(expect > 1 && order == expect - 1 && b[13] == checksum)) {
+                expect = 0;
+                continue;
+            }
+            lfn_take(b, name, order);
+            expect = order;
+            continue;
+        }
+        if (b[11] & FAT_ATTR_VOLUME_ID && !(b[11] & FAT_ATTR_DIRECTORY)) {
+            expect = 0;
+            continue;
+        }
+        dirent_decode(b, &slot->entry);
+        bool dot = b[0] == '.' && (b[1] == ' ' || (b[1] == '.' && b[2] == ' '));
+        if (dot && !dots) {
+            expect = 0;
+            continue;
+        }
+        size_t len = 0;
+        if (expect == 1 && checksum == short_name_checksum(slot->entry.name)) {
+            while (len < total * LFN_CHARS && name[len] != 0)
+                len++;
+            if (len > FAT_NAME_MAX)
+                len = 0;
+        }
+        if (len == 0) {
+            first = *index;
+            len = short_name_show(slot->entry.name, slot->entry.case_bits, name);
+        }
+        slot->offset = offset;
+        slot->index = *index;
+        slot->first_index = first;
+        *name_len = len;
+        (*index)++;
+        return FAT_OK;
+    }
+}
+
+int dir_lookup(struct fat_volume *vol, uint32_t dir, size_t len, struct dir_slot *slot)
+{
+    struct dir_cursor cur;
+    dir_cursor_init(&cur, dir);
+    const uint16_t *target = vol->scratch.target;
+    for (uint32_t index = 0;;) {
+        size_t name_len;
+        int status = dir_next(vol, &cur, &index, slot, &name_len, false);
+        if (status != FAT_OK)
+            return status;
+        if (name_equal(vol->scratch.entry, name_len, target, len))
+            return FAT_OK;
+        /* a long name's 8.3 alias names the entry too */
+        uint16_t alias[12];
+        size_t alias_len = short_name_show(slot->entry.name, slot->entry.case_bits, alias);
+        if (name_equal(alias, alias_len, target, len))
+            return FAT_OK;
+    }
+}
+
+int dir_child(struct fat_volume *vol, uint32_t dir, const struct dirent_raw *e, uint32_t *child)
+{
+    uint32_t c = dirent_cluster(e, vol);
+    if (!cluster_valid(vol, c)) {
+        vol->problem = "a directory entry names a cluster outside the volume";
+        return FAT_CORRUPT;
+    }
+    if (c == dir || c == dir_root(vol)) {
+        vol->problem = "a directory entry names its own directory (or the root)";
+        return FAT_CORRUPT;
+    }
+    *child = c;
+    return FAT_OK;
+}
+
+/* Marks the ~N tails (N in [base, base + 256)) that entries of dir use with this basis. */
+static int tails_in_use(struct fat_volume *vol, uint32_t dir, const uint8_t basis[11], size_t base_len, uint32_t base)
+{
+    uint32_t *bits = vol->scratch.tail_bitmap;
+    memset(bits, 0, sizeof vol->scratch.tail_bitmap);
+    struct dir_cursor cur;
+    dir_cursor_init(&cur, dir);
+    for (uint32_t index = 0;; index++) {
+        uint64_t offset;
+        int status = dir_entry_offset(vol, &cur, index, &offset);
+        if (status == FAT_NOT_FOUND)
+            return FAT_OK;
+        uint8_t b[DIRENT_SIZE];
+        if (status != FAT_OK || (status = cache_read(vol, offset, b, sizeof b)) != FAT_OK)
+            return status;
+        if (b[0] == DIRENT_END)
+            return FAT_OK;
+        if (b[0] == DIRENT_FREE || (b[11] & ATTR_LONG_MASK) == ATTR_LONG_NAME)
+            continue;
+        for (size_t t = 0; t < 8; t++) {
+            if (b[t] != '~')
+                continue;
+            uint32_t n = 0;
+            size_t d = t + 1;
+            while (d < 8 && b[d] >= '0' && b[d] <= '9' && n < 100000000)
+                n = n * 10 + (b[d++] - '0');
+            uint8_t made[11];
+            if (n >= base && n - base < 256) {
+                short_name_tail(basis, base_len, n, made);
+                if (memcmp(made, b, 11) == 0)
+                    bits[(n - base) / 32] |= 1u << ((n - base) % 32);
+            }
+            break;
+        }
+    }
+}
+
+/* A free 8.3 name for a long name: the basis with the lowest ~N no entry of dir has. */
+static int make_short_name(struct fat_volume *vol, uint32_t dir, const uint16_t *name, size_t len, uint8_t raw[11])
+{
+    uint8_t basis[11];
+    size_t base_len;
+    short_name_basis(name, len, basis, &base_len);
+    /* At most 65536 entries: among the first 65792 tails one is free. */
+    for (uint32_t base = 1; base < DIR_MAX_ENTRIES + 257; base += 256) {
+        int status = tails_in_use(vol, dir, basis, base_len, base);
+        if (status != FAT_OK)
+            return status;
+        for (uint32_t i = 0; i < 256; i++)
+            if (!(vol->scratch.tail_bitmap[i / 32] >> (i % 32) & 1)) {
+                short_name_tail(basis, base_len, base + i, raw);
+                return FAT_OK;
+            }
+    }
+    return FAT_NO_SPACE;
+}
+
+/* Appends a zeroed cluster to a directory whose last cluster the cursor is on. */
+static int dir_grow(struct fat_volume *vol, struct dir_cursor *cur)
+{
+    if (cur->dir == 0)
+        return FAT_NO_SPACE;        /* FAT16's root has a fixed size */
+    uint32_t fresh, last;
+    int status = fat_alloc(vol, 1, cur->cluster, &fresh, &last);
+    if (status != FAT_OK)
+        return status;
+    return cache_write(vol, cluster_offset(vol, fresh), NULL, vol->cluster_bytes);
+}
+
+int dir_add(struct fat_volume *vol, uint32_t dir, const uint16_t *name, size_t len, struct dirent_raw *e,
+            struct dir_slot *slot)
+{
+    bool need_long = !short_name_exact(name, len, e->name, &e->case_bits);
+    if (need_long) {
+        e->case_bits = 0;
+        int status = make_short_name(vol, dir, name, len, e->name);
+        if (status != FAT_OK)
+            return status;
+    }
+    if (e->name[0] == 0xE5)
+        e->name[0] = 0x05;
+    uint32_t longs = need_long ? (uint32_t)((len + LFN_CHARS - 1) / LFN_CHARS) : 0, need = longs + 1;
+
+    /* the first run of need free entries, growing the directory if it has none */
+    struct dir_cursor cur;
+    dir_cursor_init(&cur, dir);
+    uint32_t run_start = 0, run = 0;
+    bool past_end = false;
+    for (uint32_t index = 0; run < need; index++) {
+        uint64_t offset;
+        int status = dir_entry_offset(vol, &cur, index, &offset);
+        if (status == FAT_NOT_FOUND) {
+            if (index >= DIR_MAX_ENTRIES || (status = dir_grow(vol, &cur)) != FAT_OK)
+                return status == FAT_NOT_FOUND ? FAT_NO_SPACE : status;
+            status = dir_entry_offset(vol, &cur, index, &offset);
+        }
+        if (status != FAT_OK)
+            return status;
+        uint8_t first_byte = 0;
+        if (!past_end && (status = cache_read(vol, offset, &first_byte, 1)) != FAT_OK)
+            return status;
+        if (first_byte == DIRENT_END)
+            past_end = true;        /* everything after the end marker is free */
+        if (past_end || first_byte == DIRENT_FREE) {
+            if (run++ == 0)
+                run_start = index;
+        } else {
+            run = 0;
+        }
+    }
+
+    uint8_t checksum = short_name_checksum(e->name);
+    dir_cursor_init(&cur, dir);
+    for (uint32_t i = 0; i < need; i++) {
+        uint64_t offset;
+        int status = dir_entry_offset(vol, &cur, run_start + i, &offset);
+        if (status != FAT_OK)
+            return status;
+        uint8_t b[DIRENT_SIZE];
+        if (i < longs) {
+            unsigned order = longs - i;
+            memset(b, 0, sizeof b);
+            b[0] = (uint8_t)(order | (i == 0 ? LFN_LAST : 0));
+            b[11] = ATTR_LONG_NAME;
+            b[13] = checksum;
+            lfn_put(b, name, len, order);
+        } else {
+            dirent_encode(e, b);
+            slot->entry = *e;
+            slot->offset = offset;
+            slot->index = run_start + i;
+            slot->first_index = run_start;
+        }
+        if ((status = cache_write(vol, offset, b, sizeof b)) != FAT_OK)
+            return status;
+    }
+    return FAT_OK;
+}
+
+int dir_delete(struct fat_volume *vol, uint32_t dir, const struct dir_slot *slot)
+{
+    struct dir_cursor cur;
+    dir_cursor_init(&cur, dir);
+    const uint8_t freed = DIRENT_FREE;
+    for (uint32_t i = slot->first_index; i <= slot->index; i++) {
+        uint64_t offset;
+        int status = dir_entry_offset(vol, &cur, i, &offset);
+        if (status == FAT_OK)
+            status = cache_write(vol, offset, &freed, 1);
+        if (status != FAT_OK)
+            return status;
+    }
+    return FAT_OK;
+}
+
+int dir_is_empty(struct fat_volume *vol, uint32_t dir)
+{
+    struct dir_cursor cur;
+    dir_cursor_init(&cur, dir);
+    uint32_t index = 0;
+    struct dir_slot slot;
+    size_t len;
+    int status = dir_next(vol, &cur, &index, &slot, &len, false);
+    return status == FAT_NOT_FOUND ? FAT_OK : status == FAT_OK ? FAT_NOT_EMPTY : status;
+}
+
+/* ---- paths ---- */
+
+/* Converts one component into scratch.original and, upper-cased, scratch.target. */
+static int take_component(struct fat_volume *vol, const char *s, size_t len, size_t *units)
+{
+    int status = name_from_utf8(s, len, vol->scratch.original, units);
+    if (status != FAT_OK)
+        return status;
+    memcpy(vol->scratch.target, vol->scratch.original, *units * sizeof(uint16_t));
+    name_upcase_all(vol->scratch.target, *units);
+    return FAT_OK;
+}
+
+int path_parent(struct fat_volume *vol, const char *path, size_t path_len, uint32_t *dir, size_t *len)
+{
+    if (path_len > FAT_PATH_MAX)
+        return FAT_NAME_TOO_LONG;
+    if (!path && path_len)
+        return FAT_INVALID;
+    *dir = dir_root(vol);
+    *len = 0;
+    size_t i = 0;
+    for (;;) {
+        while (i < path_len && path[i] == '/')
+            i++;
+        if (i == path_len)
+            return FAT_OK;          /* the root, or a trailing slash after the last component */
+        size_t start = i;
+        while (i < path_len && path[i] != '/')
+            i++;
+        size_t end = i;
+        while (i < path_len && path[i] == '/')
+            i++;
+        int status = take_component(vol, path + start, end - start, len);
+        if (status != FAT_OK)
+            return status;
+        if (i == path_len)
+            return FAT_OK;          /* the last component */
+        struct dir_slot slot;
+        status = dir_lookup(vol, *dir, *len, &slot);
+        if (status != FAT_OK)
+            return status;
+        if (!(slot.entry.attributes & FAT_ATTR_DIRECTORY))
+            return FAT_NOT_DIR;
+        if ((status = dir_child(vol, *dir, &slot.entry, dir)) != FAT_OK)
+            return status;
+        *len = 0;
+    }
+}
+
+int path_lookup(struct fat_volume *vol, const char *path, size_t path_len, uint32_t *dir, size_t *len,
+                struct dir_slot *slot, bool *found)
+{
+    int status = path_parent(vol, path, path_len, dir, len);
+    if (status != FAT_OK)
+        return status;
+    *found = true;
+    if (*len == 0)
+        return FAT_OK;
+    status = dir_lookup(vol, *dir, *len, slot);
+    if (status == FAT_NOT_FOUND) {
+        *found = false;
+        return FAT_OK;
+    }
+    return status;
+}
