@@ -107,6 +107,22 @@ void write_host_file(const char *path, uint64_t size, uint32_t seed)
     assert_int_equal(fclose(f), 0);
 }
 
+void name_of_length(char *out, unsigned len)
+{
+    static const char filler[] = "The quick brown fox+jumps=over,the;lazy[dog] 0123456789.";
+    if (len < 4) {
+        for (unsigned i = 0; i < len; i++)
+            out[i] = (char)('a' + len - 1);
+        out[len] = 0;
+        return;
+    }
+    out[0] = (char)('0' + len / 100), out[1] = (char)('0' + len / 10 % 10), out[2] = (char)('0' + len % 10);
+    for (unsigned i = 3; i < len; i++)
+        out[i] = filler[(i * 7 + len) % (sizeof filler - 1)];
+    out[len - 1] = 'z';
+    out[len] = 0;
+}
+
 int fixture_mount(struct fat_fixture *fx, const char *image, size_t blocks, bool read_only)
 {
     memset(fx, 0, sizeof *fx);

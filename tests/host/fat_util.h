@@ -33,6 +33,9 @@ void pattern_fill(uint8_t *buf, size_t len, uint32_t seed, uint64_t offset);
 /* Writes a host file of size bytes of pattern seed. */
 void write_host_file(const char *path, uint64_t size, uint32_t seed);
 
+/* A name of len (1..255) characters: distinct ignoring case for each len, legal in FAT, odd characters in it. */
+void name_of_length(char *out, unsigned len);
+
 /* A mounted image. */
 struct fat_fixture {
     struct fat_disk disk;

@@ -25,23 +25,6 @@
 
 static char work[256], tree[300], fat16[300], fat32[300], mbr[300];
 
-/* The name of length len (1..255) in the names folder: distinct ignoring case, no trailing dot or space. */
-static void name_of_length(char *out, unsigned len)
-{
-    static const char filler[] = "The quick brown fox+jumps=over,the;lazy[dog] 0123456789.";
-    if (len < 4) {
-        for (unsigned i = 0; i < len; i++)
-            out[i] = (char)('a' + len - 1);
-        out[len] = 0;
-        return;
-    }
-    snprintf(out, 4, "%03u", len);
-    for (unsigned i = 3; i < len; i++)
-        out[i] = filler[(i * 7 + len) % (sizeof filler - 1)];
-    out[len - 1] = 'z';
-    out[len] = 0;
-}
-
 static void host_mkdir(const char *fmt, ...)
 {
     char *path;
