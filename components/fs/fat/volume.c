@@ -89,6 +89,8 @@ static int parse_bpb(struct fat_volume *vol, const uint8_t *boot, uint64_t devic
         return corrupt(vol, "the number of FATs is not 1 to 4");
     if (total == 0)
         return corrupt(vol, "the volume has no sectors");
+    if (total * bps / FAT_SECTOR > device_sectors_left)
+        return corrupt(vol, "the volume is larger than the device (a truncated image)");
     uint64_t fatsz = fatsz16;
     vol->fat_bits = 16;
     if (fatsz16 == 0) {
@@ -118,8 +120,6 @@ static int parse_bpb(struct fat_volume *vol, const uint8_t *boot, uint64_t devic
         return corrupt(vol, "more clusters than FAT32 can number");
     if (fatsz * bps / (vol->fat_bits / 8) < clusters + 2)
         return corrupt(vol, "the FAT is too small for the clusters of the volume (a truncated FAT)");
-    if (total * bps / FAT_SECTOR > device_sectors_left)
-        return corrupt(vol, "the volume is larger than the device (a truncated image)");
 
     vol->sector_bytes = bps;
     vol->cluster_bytes = spc * bps;
