@@ -301,10 +301,16 @@ void assert_fsck_clean(const char *image)
 {
     char out[8192];
     int status = run(out, sizeof out, "fsck.fat -n '%s'", image);
-    /* fsck.fat prints its version, then one summary line ("N files, N/N clusters") when all is well */
+    /*
+     * fsck.fat prints its version, then one summary line ("N files, N/N
+     * clusters") when all is well; a small FAT32 (which the fuzz images
+     * are) adds a warning of three lines about its cluster count.
+     */
     unsigned lines = 0;
-    for (const char *p = out; *p; p++)
-        lines += *p == '\n';
+    for (const char *p = out; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+        if (strncmp(p, "Warning: Filesystem is FAT32 according", 38) && strncmp(p, "  but has only", 14) &&
+            strncmp(p, "  This may lead to problems", 27))
+            lines++;
     if (status != 0 || lines != 2)
         fprintf(stderr, "# fsck.fat -n %s (status %d):\n%s", image, status, out);
     assert_int_equal(status, 0);
