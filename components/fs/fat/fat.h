@@ -53,11 +53,16 @@
  * tasks take turns while each call keeps its own requests in flight.
  *
  * Bad volumes give FAT_CORRUPT (or FAT_IO), never a crash or a hang: every
- * cluster number is checked against the volume before use, every chain
- * walk is bounded (by the file's size, 2 MiB for a directory, the cluster
- * count for a free), and fat_check finds cross-linked chains and
- * directories that contain themselves.  tests/host/test_fat_corrupt.c has
- * a fixture for each, tests/host/test_fat_fuzz.c mutates images.
+ * cluster number is checked against the volume before use, every walk is
+ * bounded (a file's chain is measured with cycle detection when it is
+ * first opened, a directory holds at most 65536 entries, a free stops at
+ * the first cluster already free), and fat_check finds cross-linked
+ * chains and directories inside themselves.  tests/host/test_fat_corrupt.c
+ * has a fixture for each case, tests/host/test_fat_fuzz.c mutates images.
+ *
+ * Stack: under 2 KiB per call at -O2, fat_mount about 3 KiB, fat_check
+ * about 4 KiB (its directory stack); the rest of the memory is the
+ * volume (about 8 KiB) and the cache.
  *
  * Paths are UTF-8, '/'-separated, from the root ("" and "/" are the root),
  * with a length (not NUL-terminated).  Names compare without case (ASCII,
