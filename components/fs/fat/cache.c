@@ -170,7 +170,7 @@ static void lay_into_cache(struct fat_volume *vol, uint64_t offset, uint64_t len
         uint64_t start = (uint64_t)b * FAT_BLOCK;
         uint64_t from = offset > start ? offset : start;
         uint64_t to = offset + len < start + FAT_BLOCK ? offset + len : start + FAT_BLOCK;
-        memcpy(e->data + (from - start), src + (from - offset), (size_t)(to - from));
+        fat_copy(e->data + (from - start), src + (from - offset), (size_t)(to - from));
     }
 }
 
@@ -345,7 +345,7 @@ int cache_read(struct fat_volume *vol, uint64_t offset, void *buf, size_t len)
         int status = get(vol, (uint32_t)(offset / FAT_BLOCK), true, &e);
         if (status != FAT_OK)
             return status;
-        memcpy(dst, e->data + in, n);
+        fat_copy(dst, e->data + in, n);
         dst += n;
         offset += n;
         len -= n;
@@ -366,7 +366,7 @@ int cache_write(struct fat_volume *vol, uint64_t offset, const void *src, size_t
         if (status != FAT_OK)
             return status;
         if (from)
-            memcpy(e->data + in, from, n);
+            fat_copy(e->data + in, from, n);
         else
             memset(e->data + in, 0, n);
         mark_dirty(vol, e);

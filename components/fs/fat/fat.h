@@ -175,7 +175,7 @@ struct fat_info {
     unsigned fat_bits;                  /* 16 or 32 */
     uint32_t cluster_bytes;
     uint32_t clusters;                  /* data clusters */
-    uint32_t free_clusters;             /* UINT32_MAX: unknown (fat_check counts them) */
+    uint32_t free_clusters;             /* counted at mount on FAT16; FAT32's FSInfo (UINT32_MAX: unknown) */
     uint32_t max_in_flight;             /* the most requests the core has had outstanding */
 };
 void fat_info(const struct fat_volume *vol, struct fat_info *info);

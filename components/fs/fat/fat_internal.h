@@ -54,6 +54,30 @@ static inline uint32_t dirent_cluster(const struct dirent_raw *e, const struct f
     return (vol->fat_bits == 32 ? (uint32_t)e->cluster_high << 16 : 0) | e->cluster_low;
 }
 
+/*
+ * Copies data between the cache and a caller's buffer: by 64-bit words when
+ * both ends and the length allow it (a 4 KiB read at an aligned offset
+ * does), else memcpy.  picolibc's memcpy for rv64 goes byte by byte, about
+ * six instructions a byte (libsel/include/sel/ring.h measured it); words
+ * take two per eight bytes.
+ */
+typedef uint64_t __attribute__((may_alias)) fat_word_t;
+
+static inline void fat_copy(void *dst, const void *src, size_t n)
+{
+    if ((((uintptr_t)dst | (uintptr_t)src | n) & 7) == 0) {
+        fat_word_t *d = dst;
+        const fat_word_t *s = src;
+        for (size_t i = 0; i < n / 8; i++) {
+            uint64_t w = s[i];
+            __asm__("" : "+r"(w));  /* else GCC turns the loop back into a call of memcpy */
+            d[i] = w;
+        }
+    } else {
+        memcpy(dst, src, n);
+    }
+}
+
 /* ---- io.c ---- */
 
 /* Requests by volume byte offset and length (multiples of FAT_SECTOR). */

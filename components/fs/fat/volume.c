@@ -178,6 +178,24 @@ static void read_fsinfo(struct fat_volume *vol)
         vol->next_free = next;
 }
 
+/* FAT16 has no FSInfo: count its free clusters (at most 128 KiB of FAT, read 32 entries at a time). */
+static int count_free(struct fat_volume *vol)
+{
+    uint32_t free = 0, end = vol->cluster_count + 2;
+    cache_prefetch(vol, vol->fat_offset, (uint64_t)end * 2);
+    for (uint32_t c = 0; c < end; c += 32) {
+        uint8_t b[64];
+        uint32_t n = end - c < 32 ? end - c : 32;
+        int status = cache_read(vol, vol->fat_offset + (uint64_t)c * 2, b, n * 2);
+        if (status != FAT_OK)
+            return status;
+        for (uint32_t i = 0; i < n; i++)
+            free += c + i >= 2 && get16(b + 2 * i) == 0;
+    }
+    vol->free_clusters = free;
+    return FAT_OK;
+}
+
 int fat_mount(struct fat_volume *vol, const struct fat_mount_config *config)
 {
     memset(vol, 0, sizeof *vol);
@@ -226,6 +244,8 @@ int fat_mount(struct fat_volume *vol, const struct fat_mount_config *config)
     if (status != FAT_OK)
         return status;
     read_fsinfo(vol);
+    if (vol->fat_bits == 16 && (status = count_free(vol)) != FAT_OK)
+        return status;
     vol->problem = NULL;
     vol->mounted = true;
     return FAT_OK;
