@@ -251,6 +251,7 @@ static int take(struct fat_volume *vol, bool may_write_back, struct fat_cache_en
         for (struct fat_cache_entry *e = vol->lru_oldest; e; e = e->newer)
             if (e->state == CACHE_EMPTY || e->state == CACHE_CLEAN) {
                 drop(vol, e);
+                vol->cache_epoch++;
                 *out = e;
                 return FAT_OK;
             }
@@ -351,6 +352,30 @@ int cache_read(struct fat_volume *vol, uint64_t offset, void *buf, size_t len)
         len -= n;
     }
     return FAT_OK;
+}
+
+int cache_peek(struct fat_volume *vol, uint64_t offset, size_t len, const uint8_t **p)
+{
+    if (offset > vol->volume_bytes || len > vol->volume_bytes - offset || offset % FAT_BLOCK + len > FAT_BLOCK)
+        return FAT_CORRUPT;
+    struct fat_cache_entry *e;
+    int status = get(vol, (uint32_t)(offset / FAT_BLOCK), true, &e);
+    if (status == FAT_OK)
+        *p = e->data + offset % FAT_BLOCK;
+    return status;
+}
+
+int cache_poke(struct fat_volume *vol, uint64_t offset, size_t len, uint8_t **p)
+{
+    if (offset > vol->volume_bytes || len > vol->volume_bytes - offset || offset % FAT_BLOCK + len > FAT_BLOCK)
+        return FAT_CORRUPT;
+    struct fat_cache_entry *e;
+    int status = get(vol, (uint32_t)(offset / FAT_BLOCK), true, &e);
+    if (status == FAT_OK) {
+        mark_dirty(vol, e);
+        *p = e->data + offset % FAT_BLOCK;
+    }
+    return status;
 }
 
 int cache_write(struct fat_volume *vol, uint64_t offset, const void *src, size_t len)

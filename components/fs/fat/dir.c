@@ -78,7 +78,7 @@ int dir_entry_offset(struct fat_volume *vol, struct dir_cursor *cur, uint32_t in
     }
     if (index >= DIR_MAX_ENTRIES)
         return FAT_NOT_FOUND;
-    uint32_t per_cluster = vol->cluster_bytes / DIRENT_SIZE, want = index / per_cluster;
+    uint32_t shift = vol->dirents_per_cluster_shift, want = index >> shift;
     if (want < cur->cluster_index || !cluster_valid(vol, cur->cluster)) {
         cur->cluster = cur->dir;
         cur->cluster_index = 0;
@@ -97,21 +97,62 @@ int dir_entry_offset(struct fat_volume *vol, struct dir_cursor *cur, uint32_t in
         cur->cluster = next;
         cur->cluster_index++;
     }
-    *offset = cluster_offset(vol, cur->cluster) + (uint64_t)(index % per_cluster) * DIRENT_SIZE;
+    *offset = cluster_offset(vol, cur->cluster) + (uint64_t)(index & ((1u << shift) - 1)) * DIRENT_SIZE;
     return FAT_OK;
+}
+
+/*
+ * A directory walk reads entry after entry of one cache block: it keeps a
+ * pointer to the block and asks the cache again only for another block,
+ * or once the cache has given an entry to another block (its epoch).
+ */
+struct entry_view {
+    const uint8_t *block;
+    uint64_t start;
+    uint32_t epoch;
+};
+
+static int view_entry(struct fat_volume *vol, struct entry_view *v, uint64_t offset, const uint8_t **b)
+{
+    if (v->block && v->epoch == vol->cache_epoch && offset - v->start < FAT_BLOCK) {
+        *b = v->block + (offset - v->start);
+        return FAT_OK;
+    }
+    uint64_t start = offset / FAT_BLOCK * FAT_BLOCK;
+    int status = cache_peek(vol, start, DIRENT_SIZE, &v->block);
+    if (status != FAT_OK) {
+        v->block = NULL;
+        return status;
+    }
+    v->start = start;
+    v->epoch = vol->cache_epoch;
+    *b = v->block + (offset - start);
+    return FAT_OK;
+}
+
+/* Where a long-name entry keeps its 13 UTF-16 units. */
+static const uint8_t lfn_at[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+
+/* The length of a long name, from its first (highest) entry. */
+static size_t lfn_length(const uint8_t *b, unsigned order)
+{
+    unsigned i = 0;
+    while (i < LFN_CHARS && get16(b + lfn_at[i]) != 0)
+        i++;
+    return (order - 1) * LFN_CHARS + i;
 }
 
 /* The 13 UTF-16 units of a long-name entry, at their place in the name. */
 static void lfn_take(const uint8_t *b, uint16_t *name, unsigned order)
 {
-    static const uint8_t at[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+    const uint8_t *at = lfn_at;
     for (unsigned i = 0; i < LFN_CHARS; i++)
         name[(order - 1) * LFN_CHARS + i] = get16(b + at[i]);
 }
 
 static void lfn_put(uint8_t *b, const uint16_t *name, size_t len, unsigned order)
 {
-    static const uint8_t at[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+    const uint8_t *at = lfn_at;
     for (unsigned i = 0; i < LFN_CHARS; i++) {
         size_t k = (order - 1) * LFN_CHARS + i;
         put16(b + at[i], k < len ? name[k] : k == len ? 0x0000 : 0xFFFF);
@@ -119,19 +160,21 @@ static void lfn_put(uint8_t *b, const uint16_t *name, size_t len, unsigned order
 }
 
 int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, struct dir_slot *slot,
-             size_t *name_len, bool dots)
+             size_t *name_len, bool dots, size_t only_len)
 {
+    bool long_only = only_len > 12;     /* no 8.3 name is that long: skip those, and other lengths */
     uint16_t *name = vol->scratch.entry;
     unsigned expect = 0, total = 0;     /* the order of the next long entry, and of the first */
     uint8_t checksum = 0;
     uint32_t first = 0;
+    struct entry_view view = { 0 };
     for (;; (*index)++) {
         uint64_t offset;
         int status = dir_entry_offset(vol, cur, *index, &offset);
         if (status != FAT_OK)
             return status;
-        uint8_t b[DIRENT_SIZE];
-        if ((status = cache_read(vol, offset, b, sizeof b)) != FAT_OK)
+        const uint8_t *b;           /* valid until the next cache call: used up before it */
+        if ((status = view_entry(vol, &view, offset, &b)) != FAT_OK)
             return status;
         if (b[0] == DIRENT_END)
             return FAT_NOT_FOUND;
@@ -146,6 +189,10 @@ int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, st
                     expect = 0;
                     continue;
                 }
+                if (long_only && lfn_length(b, order) != only_len) {
+                    expect = 0;
+                    continue;
+                }
                 total = order;
                 checksum = b[13];
                 first = *index;
@@ -157,7 +204,7 @@ int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, st
             expect = order;
             continue;
         }
-        if (b[11] & FAT_ATTR_VOLUME_ID && !(b[11] & FAT_ATTR_DIRECTORY)) {
+        if ((b[11] & FAT_ATTR_VOLUME_ID && !(b[11] & FAT_ATTR_DIRECTORY)) || (long_only && expect != 1)) {
             expect = 0;
             continue;
         }
@@ -175,6 +222,10 @@ int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, st
                 len = 0;
         }
         if (len == 0) {
+            if (long_only) {
+                expect = 0;
+                continue;
+            }
             first = *index;
             len = short_name_show(slot->entry.name, slot->entry.case_bits, name);
         }
@@ -194,15 +245,15 @@ int dir_lookup(struct fat_volume *vol, uint32_t dir, size_t len, struct dir_slot
     const uint16_t *target = vol->scratch.target;
     for (uint32_t index = 0;;) {
         size_t name_len;
-        int status = dir_next(vol, &cur, &index, slot, &name_len, false);
+        int status = dir_next(vol, &cur, &index, slot, &name_len, false, len);
         if (status != FAT_OK)
             return status;
         if (name_equal(vol->scratch.entry, name_len, target, len))
             return FAT_OK;
         /* a long name's 8.3 alias names the entry too */
         uint16_t alias[12];
-        size_t alias_len = short_name_show(slot->entry.name, slot->entry.case_bits, alias);
-        if (name_equal(alias, alias_len, target, len))
+        if (len <= 12 && name_equal(alias, short_name_show(slot->entry.name, slot->entry.case_bits, alias), target,
+                                    len))
             return FAT_OK;
     }
 }
@@ -222,61 +273,63 @@ int dir_child(struct fat_volume *vol, uint32_t dir, const struct dirent_raw *e, 
     return FAT_OK;
 }
 
-/* Marks the ~N tails (N in [base, base + 256)) that entries of dir use with this basis. */
+/*
+ * If the 8.3 entry name b is the basis with a tail ~N, N in [base, base +
+ * 256), marks N: the form short_name_tail makes (the basis cut to fit,
+ * '~', N without leading zeros, spaces, the extension), checked in place.
+ */
+static void mark_tail(uint32_t *bits, const uint8_t basis[11], size_t base_len, uint32_t base, const uint8_t *b)
+{
+    if (b[0] != basis[0] || memcmp(b + 8, basis + 8, 3) != 0)
+        return;                     /* quick: another basis */
+    size_t t = 0;
+    while (t < 8 && b[t] != '~')
+        t++;
+    if (t >= 7 || b[t + 1] < '1' || b[t + 1] > '9')
+        return;
+    uint32_t n = 0;
+    size_t d = t + 1;
+    while (d < 8 && b[d] >= '0' && b[d] <= '9')
+        n = n * 10 + (b[d++] - '0');
+    size_t keep = 8 - (d - t) < base_len ? 8 - (d - t) : base_len;
+    if (t != keep || memcmp(b, basis, keep) != 0)
+        return;
+    while (d < 8 && b[d] == ' ')
+        d++;
+    if (d == 8 && n >= base && n - base < 256)
+        bits[(n - base) / 32] |= 1u << ((n - base) % 32);
+}
+
+/* The lowest N in the window whose bit is clear, or 0. */
+static uint32_t free_tail(const uint32_t *bits, uint32_t base)
+{
+    for (uint32_t i = 0; i < 256; i++)
+        if (!(bits[i / 32] >> (i % 32) & 1))
+            return base + i;
+    return 0;
+}
+
+/* Marks the tails in [base, base + 256) that the entries of dir use (for windows past the first). */
 static int tails_in_use(struct fat_volume *vol, uint32_t dir, const uint8_t basis[11], size_t base_len, uint32_t base)
 {
     uint32_t *bits = vol->scratch.tail_bitmap;
     memset(bits, 0, sizeof vol->scratch.tail_bitmap);
     struct dir_cursor cur;
     dir_cursor_init(&cur, dir);
+    struct entry_view view = { 0 };
     for (uint32_t index = 0;; index++) {
         uint64_t offset;
+        const uint8_t *b;
         int status = dir_entry_offset(vol, &cur, index, &offset);
         if (status == FAT_NOT_FOUND)
             return FAT_OK;
-        uint8_t b[DIRENT_SIZE];
-        if (status != FAT_OK || (status = cache_read(vol, offset, b, sizeof b)) != FAT_OK)
+        if (status != FAT_OK || (status = view_entry(vol, &view, offset, &b)) != FAT_OK)
             return status;
         if (b[0] == DIRENT_END)
             return FAT_OK;
-        if (b[0] == DIRENT_FREE || (b[11] & ATTR_LONG_MASK) == ATTR_LONG_NAME)
-            continue;
-        for (size_t t = 0; t < 8; t++) {
-            if (b[t] != '~')
-                continue;
-            uint32_t n = 0;
-            size_t d = t + 1;
-            while (d < 8 && b[d] >= '0' && b[d] <= '9' && n < 100000000)
-                n = n * 10 + (b[d++] - '0');
-            uint8_t made[11];
-            if (n >= base && n - base < 256) {
-                short_name_tail(basis, base_len, n, made);
-                if (memcmp(made, b, 11) == 0)
-                    bits[(n - base) / 32] |= 1u << ((n - base) % 32);
-            }
-            break;
-        }
+        if (b[0] != DIRENT_FREE && (b[11] & ATTR_LONG_MASK) != ATTR_LONG_NAME)
+            mark_tail(bits, basis, base_len, base, b);
     }
-}
-
-/* A free 8.3 name for a long name: the basis with the lowest ~N no entry of dir has. */
-static int make_short_name(struct fat_volume *vol, uint32_t dir, const uint16_t *name, size_t len, uint8_t raw[11])
-{
-    uint8_t basis[11];
-    size_t base_len;
-    short_name_basis(name, len, basis, &base_len);
-    /* At most 65536 entries: among the first 65792 tails one is free. */
-    for (uint32_t base = 1; base < DIR_MAX_ENTRIES + 257; base += 256) {
-        int status = tails_in_use(vol, dir, basis, base_len, base);
-        if (status != FAT_OK)
-            return status;
-        for (uint32_t i = 0; i < 256; i++)
-            if (!(vol->scratch.tail_bitmap[i / 32] >> (i % 32) & 1)) {
-                short_name_tail(basis, base_len, base + i, raw);
-                return FAT_OK;
-            }
-    }
-    return FAT_NO_SPACE;
 }
 
 /* Appends a zeroed cluster to a directory whose last cluster the cursor is on. */
@@ -291,54 +344,86 @@ static int dir_grow(struct fat_volume *vol, struct dir_cursor *cur)
     return cache_write(vol, cluster_offset(vol, fresh), NULL, vol->cluster_bytes);
 }
 
+/*
+ * One pass over the directory finds the first run of need free entries
+ * and, for a long name, the ~N tails its basis already has (1 to 256; the
+ * rare directory that uses all of those gets more passes).
+ */
 int dir_add(struct fat_volume *vol, uint32_t dir, const uint16_t *name, size_t len, struct dirent_raw *e,
             struct dir_slot *slot)
 {
     bool need_long = !short_name_exact(name, len, e->name, &e->case_bits);
+    uint8_t basis[11];
+    size_t base_len = 0;
+    uint32_t *bits = vol->scratch.tail_bitmap;
     if (need_long) {
         e->case_bits = 0;
-        int status = make_short_name(vol, dir, name, len, e->name);
-        if (status != FAT_OK)
+        short_name_basis(name, len, basis, &base_len);
+        memset(bits, 0, sizeof vol->scratch.tail_bitmap);
+    }
+    uint32_t longs = need_long ? (uint32_t)((len + LFN_CHARS - 1) / LFN_CHARS) : 0, need = longs + 1;
+
+    struct dir_cursor cur;
+    dir_cursor_init(&cur, dir);
+    uint32_t run_start = 0, run = 0, index;
+    bool found = false;
+    int status;
+    struct entry_view view = { 0 };
+    for (index = 0;; index++) {
+        uint64_t offset;
+        const uint8_t *b;
+        status = dir_entry_offset(vol, &cur, index, &offset);
+        if (status == FAT_NOT_FOUND)
+            break;                  /* the end of its clusters */
+        if (status != FAT_OK || (status = view_entry(vol, &view, offset, &b)) != FAT_OK)
             return status;
+        if (b[0] == DIRENT_END)
+            break;                  /* no live entry follows */
+        if (b[0] == DIRENT_FREE) {
+            if (!found && run++ == 0)
+                run_start = index;
+            found |= run >= need;
+            continue;
+        }
+        if (!found)
+            run = 0;
+        if (need_long && (b[11] & ATTR_LONG_MASK) != ATTR_LONG_NAME)
+            mark_tail(bits, basis, base_len, 1, b);
+    }
+    /* Not found among the live entries: the run starts at the free ones that reach the end. */
+    bool past_end = !found;
+    if (!found && (run == 0 || run_start + run != index))
+        run_start = index;
+    /* The run's last entry must exist: grow the directory until it does. */
+    uint64_t offset;
+    while ((status = dir_entry_offset(vol, &cur, run_start + need - 1, &offset)) == FAT_NOT_FOUND) {
+        if (run_start + need > DIR_MAX_ENTRIES)
+            return FAT_NO_SPACE;
+        if ((status = dir_grow(vol, &cur)) != FAT_OK)
+            return status;
+    }
+    if (status != FAT_OK)
+        return status;
+
+    if (need_long) {
+        uint32_t n = free_tail(bits, 1);
+        /* At most 65536 entries: among the first 65792 tails one is free. */
+        for (uint32_t base = 257; n == 0 && base < DIR_MAX_ENTRIES + 257; base += 256) {
+            if ((status = tails_in_use(vol, dir, basis, base_len, base)) != FAT_OK)
+                return status;
+            n = free_tail(bits, base);
+        }
+        if (n == 0)
+            return FAT_NO_SPACE;
+        short_name_tail(basis, base_len, n, e->name);
     }
     if (e->name[0] == 0xE5)
         e->name[0] = 0x05;
-    uint32_t longs = need_long ? (uint32_t)((len + LFN_CHARS - 1) / LFN_CHARS) : 0, need = longs + 1;
-
-    /* the first run of need free entries, growing the directory if it has none */
-    struct dir_cursor cur;
-    dir_cursor_init(&cur, dir);
-    uint32_t run_start = 0, run = 0;
-    bool past_end = false;
-    for (uint32_t index = 0; run < need; index++) {
-        uint64_t offset;
-        int status = dir_entry_offset(vol, &cur, index, &offset);
-        if (status == FAT_NOT_FOUND) {
-            if (index >= DIR_MAX_ENTRIES || (status = dir_grow(vol, &cur)) != FAT_OK)
-                return status == FAT_NOT_FOUND ? FAT_NO_SPACE : status;
-            status = dir_entry_offset(vol, &cur, index, &offset);
-        }
-        if (status != FAT_OK)
-            return status;
-        uint8_t first_byte = 0;
-        if (!past_end && (status = cache_read(vol, offset, &first_byte, 1)) != FAT_OK)
-            return status;
-        if (first_byte == DIRENT_END)
-            past_end = true;        /* everything after the end marker is free */
-        if (past_end || first_byte == DIRENT_FREE) {
-            if (run++ == 0)
-                run_start = index;
-        } else {
-            run = 0;
-        }
-    }
 
     uint8_t checksum = short_name_checksum(e->name);
     dir_cursor_init(&cur, dir);
     for (uint32_t i = 0; i < need; i++) {
-        uint64_t offset;
-        int status = dir_entry_offset(vol, &cur, run_start + i, &offset);
-        if (status != FAT_OK)
+        if ((status = dir_entry_offset(vol, &cur, run_start + i, &offset)) != FAT_OK)
             return status;
         uint8_t b[DIRENT_SIZE];
         if (i < longs) {
@@ -356,6 +441,12 @@ int dir_add(struct fat_volume *vol, uint32_t dir, const uint16_t *name, size_t l
             slot->first_index = run_start;
         }
         if ((status = cache_write(vol, offset, b, sizeof b)) != FAT_OK)
+            return status;
+    }
+    /* Written past the end marker: the entry after the run ends the directory now. */
+    if (past_end && dir_entry_offset(vol, &cur, run_start + need, &offset) == FAT_OK) {
+        const uint8_t end = DIRENT_END;
+        if ((status = cache_write(vol, offset, &end, 1)) != FAT_OK)
             return status;
     }
     return FAT_OK;
@@ -384,7 +475,7 @@ int dir_is_empty(struct fat_volume *vol, uint32_t dir)
     uint32_t index = 0;
     struct dir_slot slot;
     size_t len;
-    int status = dir_next(vol, &cur, &index, &slot, &len, false);
+    int status = dir_next(vol, &cur, &index, &slot, &len, false, 0);
     return status == FAT_NOT_FOUND ? FAT_OK : status == FAT_OK ? FAT_NOT_EMPTY : status;
 }
 

@@ -264,6 +264,7 @@ struct fat_node {                       /* an open file or directory */
     uint64_t entry_offset;              /* volume byte offset of its short entry; 0 for the root */
     uint32_t cursor_index;              /* a cluster of the chain, remembered: index in the file */
     uint32_t cursor_cluster;            /*   and number (0: none) */
+    uint32_t shrinks;                   /* times its chain was cut: cursors kept elsewhere are stale */
     uint8_t attributes;
     bool is_dir;
     bool removed;                       /* its entry is gone; free the clusters at the last close */
@@ -277,6 +278,9 @@ struct fat_handle_slot {
     uint64_t next_read;                 /* where a sequential read would continue */
     uint64_t readahead_end;             /* file offset read-ahead has reached */
     uint32_t readahead_bytes;           /* the window, doubling while reads stay sequential */
+    uint32_t readahead_index;           /* read-ahead's own place in the chain (cluster 0: none) */
+    uint32_t readahead_cluster;
+    uint32_t readahead_shrinks;         /* the node's shrinks when it was taken */
     uint32_t dir_cluster;               /* fat_readdir's place in a directory's chain */
     uint32_t dir_cluster_index;
 };
@@ -321,6 +325,8 @@ struct fat_volume {
     struct fat_cache_entry *lru_newest, *lru_oldest;
     struct fat_cache_entry *cache_last;
     uint32_t cache_dirty, cache_reading;
+    uint32_t cache_epoch;               /* counts entries taken for another block: pointers older are stale */
+    uint32_t dirents_per_cluster_shift;
     /* open files */
     struct fat_node nodes[FAT_MAX_NODES];
     struct fat_handle_slot handles[FAT_MAX_HANDLES];

@@ -226,21 +226,32 @@ static int file_transfer(struct fat_volume *vol, struct fat_node *node, uint64_t
     return status != FAT_OK ? status : drained;
 }
 
-/* Starts reading file bytes [pos, pos + len) into the cache, leaving the node's cursor where it was. */
-static void file_prefetch(struct fat_volume *vol, struct fat_node *node, uint64_t pos, uint64_t len)
+/*
+ * Starts reading file bytes [pos, pos + len) into the cache.  It walks the
+ * chain with the handle's own cursor, which stays a window ahead of the
+ * node's (walking from the node's would cost a window of FAT lookups on
+ * every read).
+ */
+static void file_prefetch(struct fat_volume *vol, struct fat_handle_slot *h, uint64_t pos, uint64_t len)
 {
-    uint32_t saved_cluster = node->cursor_cluster, saved_index = node->cursor_index, cs = vol->cluster_bytes;
+    struct fat_node walker = *h->node;
+    if (h->readahead_cluster && h->readahead_shrinks == walker.shrinks) {
+        walker.cursor_cluster = h->readahead_cluster;
+        walker.cursor_index = h->readahead_index;
+    }
+    uint32_t cs = vol->cluster_bytes;
     while (len) {
         uint32_t c, in = (uint32_t)(pos % cs);
-        if (chain_seek(vol, node, (uint32_t)(pos / cs), &c) != FAT_OK)
+        if (chain_seek(vol, &walker, (uint32_t)(pos / cs), &c) != FAT_OK)
             break;
         uint64_t n = cs - in < len ? cs - in : len;
         cache_prefetch(vol, cluster_offset(vol, c) + in, n);
         pos += n;
         len -= n;
     }
-    node->cursor_cluster = saved_cluster;
-    node->cursor_index = saved_index;
+    h->readahead_cluster = walker.cursor_cluster;
+    h->readahead_index = walker.cursor_index;
+    h->readahead_shrinks = walker.shrinks;
 }
 
 static uint32_t clusters_for(const struct fat_volume *vol, uint64_t size)
@@ -279,6 +290,7 @@ static int node_resize(struct fat_volume *vol, struct fat_node *node, uint64_t s
     } else if (size < node->size || clusters_for(vol, size) < node->clusters) {
         uint32_t keep = clusters_for(vol, size);
         node->cursor_cluster = 0;
+        node->shrinks++;
         if (keep == 0) {
             if (node->first_cluster && (status = fat_free_chain(vol, node->first_cluster)) != FAT_OK)
                 return status;
@@ -441,12 +453,13 @@ int fat_read(struct fat_volume *vol, uint32_t client, fat_handle_t handle, uint6
         if (to > node->size)
             to = node->size;
         if (to > from) {
-            file_prefetch(vol, node, from, to - from);
+            file_prefetch(vol, h, from, to - from);
             h->readahead_end = to;
         }
     } else if (!sequential) {
         h->readahead_bytes = 0;
         h->readahead_end = 0;
+        h->readahead_cluster = 0;
     }
     return FAT_OK;
 }
@@ -567,7 +580,7 @@ int fat_readdir(struct fat_volume *vol, uint32_t client, fat_handle_t handle, ui
     struct dir_slot slot;
     size_t len;
     uint32_t index = *cookie;
-    status = dir_next(vol, &cur, &index, &slot, &len, false);
+    status = dir_next(vol, &cur, &index, &slot, &len, false, 0);
     h->dir_cluster = cur.cluster;
     h->dir_cluster_index = cur.cluster_index;
     if (status == FAT_NOT_FOUND)

@@ -123,6 +123,7 @@ static int parse_bpb(struct fat_volume *vol, const uint8_t *boot, uint64_t devic
 
     vol->sector_bytes = bps;
     vol->cluster_bytes = spc * bps;
+    vol->dirents_per_cluster_shift = (uint32_t)__builtin_ctz(vol->cluster_bytes / DIRENT_SIZE);
     vol->cluster_count = (uint32_t)clusters;
     vol->fat_copies = copies;
     vol->fat_offset = (uint64_t)reserved * bps;
@@ -266,9 +267,9 @@ void fat_info(const struct fat_volume *vol, struct fat_info *info)
 
 int fat_get(struct fat_volume *vol, uint32_t cluster, uint32_t *value)
 {
-    uint8_t b[4];
-    unsigned size = vol->fat_bits / 8;
-    int status = cache_read(vol, vol->fat_offset + (uint64_t)cluster * size, b, size);
+    const uint8_t *b;
+    unsigned size = vol->fat_bits / 8;      /* an entry never crosses a block: the FAT starts on a sector */
+    int status = cache_peek(vol, vol->fat_offset + (uint64_t)cluster * size, size, &b);
     if (status != FAT_OK)
         return status;
     *value = size == 4 ? get32(b) & FAT32_MASK : get16(b);
@@ -298,9 +299,8 @@ int fat_next(struct fat_volume *vol, uint32_t cluster, uint32_t *next)
 
 int fat_set(struct fat_volume *vol, uint32_t cluster, uint32_t value)
 {
-    uint64_t offset = vol->fat_offset + (uint64_t)cluster * (vol->fat_bits / 8);
-    uint8_t b[4];
-    int status = cache_read(vol, offset, b, vol->fat_bits / 8);
+    uint8_t *b;
+    int status = cache_poke(vol, vol->fat_offset + (uint64_t)cluster * (vol->fat_bits / 8), vol->fat_bits / 8, &b);
     if (status != FAT_OK)
         return status;
     uint32_t old;
@@ -312,9 +312,6 @@ int fat_set(struct fat_volume *vol, uint32_t cluster, uint32_t value)
         old = get16(b);
         put16(b, value == CHAIN_END ? 0xFFFF : (uint16_t)value);
     }
-    status = cache_write(vol, offset, b, vol->fat_bits / 8);
-    if (status != FAT_OK)
-        return status;
     if (vol->free_clusters != UINT32_MAX) {
         if (old == 0 && value != 0 && vol->free_clusters > 0)
             vol->free_clusters--;
@@ -360,6 +357,11 @@ int fat_alloc(struct fat_volume *vol, uint32_t count, uint32_t tail, uint32_t *f
     uint32_t c = cluster_valid(vol, tail) && cluster_valid(vol, tail + 1) ? tail + 1 : vol->next_free;
     if (!cluster_valid(vol, c))
         c = 2;
+    /*
+     * Each free cluster found is linked from the one before (the search
+     * moves forward, so it cannot find one it took again); the last gets
+     * the end mark.  Two FAT accesses a cluster.
+     */
     uint32_t prev = tail, got = 0;
     int status = FAT_OK;
     for (uint32_t scanned = 0; got < count && scanned < vol->cluster_count; scanned++) {
@@ -367,8 +369,6 @@ int fat_alloc(struct fat_volume *vol, uint32_t count, uint32_t tail, uint32_t *f
         if ((status = fat_get(vol, c, &v)) != FAT_OK)
             break;
         if (v == 0) {
-            if ((status = fat_set(vol, c, CHAIN_END)) != FAT_OK)
-                break;
             if (prev && (status = fat_set(vol, prev, c)) != FAT_OK)
                 break;
             if (!*first)
@@ -378,6 +378,8 @@ int fat_alloc(struct fat_volume *vol, uint32_t count, uint32_t tail, uint32_t *f
         }
         c = c - 2 + 1 < vol->cluster_count ? c + 1 : 2;
     }
+    if (*first && prev && status == FAT_OK)
+        status = fat_set(vol, prev, CHAIN_END);
     if (status == FAT_OK && got == count) {
         vol->next_free = c;
         *last = prev;
@@ -389,6 +391,8 @@ int fat_alloc(struct fat_volume *vol, uint32_t count, uint32_t tail, uint32_t *f
     if (*first) {
         if (tail)
             fat_set(vol, tail, CHAIN_END);
+        if (prev != tail)
+            fat_set(vol, prev, CHAIN_END);
         fat_free_chain(vol, *first);
         *first = 0;
     }
@@ -495,7 +499,7 @@ int fat_check(struct fat_volume *vol, uint8_t *bitmap, size_t bitmap_bytes)
         struct dir_slot slot;
         size_t name_len;
         uint32_t dir = stack[depth - 1].cur.dir;
-        status = dir_next(vol, &stack[depth - 1].cur, &stack[depth - 1].index, &slot, &name_len, false);
+        status = dir_next(vol, &stack[depth - 1].cur, &stack[depth - 1].index, &slot, &name_len, false, 0);
         if (status == FAT_NOT_FOUND) {
             depth--;
             continue;
