@@ -352,6 +352,34 @@ static void test_short_names_and_aliases(void **state)
     fixture_unmount(&fx);
 }
 
+/* Past 256 names of one basis, tails come from the next window; fsck.fat finds no duplicate 8.3 name. */
+static void test_many_tails_stay_unique(void **state)
+{
+    char image[300], out[1024];
+    snprintf(image, sizeof image, "%s/tails.img", work);
+    assert_int_equal(run(out, sizeof out, "mkfs.fat -C -F 16 -s 2 '%s' 8192", image), 0);
+    struct fat_fixture fx;
+    assert_int_equal(fixture_mount(&fx, image, 32, false), FAT_OK);
+    assert_int_equal(fat_mkdir(&fx.vol, P("/same")), FAT_OK);
+    for (unsigned i = 1; i <= 300; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/same/Same Basis Name %u.txt", i);
+        assert_int_equal(write_whole(&fx.vol, path, path, strlen(path)), FAT_OK);
+    }
+    struct fat_stat st;
+    assert_int_equal(fat_stat(&fx.vol, P("/same/SAMEBA~1.TXT"), &st), FAT_OK);
+    assert_int_equal(fat_stat(&fx.vol, P("/same/SAMEB~99.TXT"), &st), FAT_OK);
+    assert_int_equal(fat_stat(&fx.vol, P("/same/SAME~300.TXT"), &st), FAT_OK);
+    assert_int_equal(st.size, strlen("/same/Same Basis Name 300.txt"));
+    /* a freed tail is taken again */
+    assert_int_equal(fat_remove(&fx.vol, P("/same/Same Basis Name 7.txt")), FAT_OK);
+    assert_int_equal(write_whole(&fx.vol, "/same/Same Basis Name again.txt", "a", 1), FAT_OK);
+    assert_int_equal(fat_stat(&fx.vol, P("/same/SAMEBA~7.TXT"), &st), FAT_OK);
+    assert_int_equal(st.size, 1);
+    fixture_unmount(&fx);
+    assert_fsck_clean(image);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_no_space),
         cmocka_unit_test(test_short_names_and_aliases),
+        cmocka_unit_test(test_many_tails_stay_unique),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

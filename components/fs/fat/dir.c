@@ -238,6 +238,13 @@ int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, st
     }
 }
 
+/*
+ * Hot for creates: a lookup and dir_add each walk the whole directory.
+ * Measured (tests/fat/measure.sh, fat_create_4k_instructions): creating,
+ * writing 4 KiB to and closing 200 files in one folder averages 192,000
+ * instructions, 172,000 of them in the open, about 1,700 per file already
+ * in the folder.
+ */
 int dir_lookup(struct fat_volume *vol, uint32_t dir, size_t len, struct dir_slot *slot)
 {
     struct dir_cursor cur;

@@ -420,6 +420,13 @@ int fat_unmount(struct fat_volume *vol)
 
 /* ---- reading and writing ---- */
 
+/*
+ * Hot path.  Measured in retired instructions of the core alone, rv64imac
+ * -O2 (tests/fat/measure.sh, fat_seqread_*): sequential reads of an 8 MiB
+ * file take 37 per KiB in 1 MiB pieces and 51 in 64 KiB pieces (direct),
+ * 625 per KiB in 4 KiB pieces and 1644 in 512-byte ones (through the
+ * cache, with read-ahead).
+ */
 int fat_read(struct fat_volume *vol, uint32_t client, fat_handle_t handle, uint64_t offset, void *buf, size_t len,
              size_t *done)
 {
@@ -464,6 +471,11 @@ int fat_read(struct fat_volume *vol, uint32_t client, fat_handle_t handle, uint6
     return FAT_OK;
 }
 
+/*
+ * Hot path.  Measured (tests/fat/measure.sh, fat_seqwrite_64k_instructions_per_kib):
+ * 134 instructions of the core per KiB for an 8 MiB file written in
+ * 64 KiB pieces, allocation and FAT updates included, sync not.
+ */
 int fat_write(struct fat_volume *vol, uint32_t client, fat_handle_t handle, uint64_t offset, const void *buf,
               size_t len, size_t *done)
 {
