@@ -68,7 +68,13 @@
  * with a length (not NUL-terminated).  Names compare without case (ASCII,
  * Latin-1, Latin Extended-A, Greek and Cyrillic), as FAT does.
  *
- * Measured costs: components/fs/README.md.
+ * Measured cost, in retired instructions of the core alone on rv64imac
+ * (tests/fat/measure.sh: bare metal under QEMU -icount, the RAM disk's own
+ * instructions taken off): an 8 MiB file read sequentially costs 37 per
+ * KiB in 1 MiB reads and 51 in 64 KiB reads (direct), 625 in 4 KiB reads
+ * (through the cache); written in 64 KiB pieces, 134 per KiB; a create
+ * costs about 1,700 per entry already in the folder.  The table:
+ * components/fs/README.md.
  */
 #ifndef FAT_H
 #define FAT_H
