@@ -146,6 +146,7 @@ void fixture_unmount(struct fat_fixture *fx)
         fprintf(stderr, "# unmount: %s\n", fat_status_name(status));
     assert_int_equal(status, FAT_OK);
     assert_int_equal(fat_disk_unflushed(&fx->disk), 0);
+    assert_int_equal(fx->disk.in_flight, 0);    /* read-ahead included, every request was waited for */
     fixture_crash(fx);
 }
 

@@ -352,6 +352,36 @@ static void test_short_names_and_aliases(void **state)
     fixture_unmount(&fx);
 }
 
+static uint32_t fixed_time(void *ctx) { return *(uint32_t *)ctx; }
+
+/* New and written entries carry the caller's time; without a clock, 1980-01-01. */
+static void test_times_come_from_the_caller(void **state)
+{
+    struct fat_fixture fx;
+    assert_true(fat_disk_open(&fx.disk, image16));
+    fx.disk.path[0] = 0;
+    fx.cache = malloc(FAT_CACHE_BYTES(16));
+    uint32_t now = (uint32_t)((2024 - 1980) << 9 | 5 << 5 | 17) << 16 | (13 << 11 | 45 << 5 | 30 / 2);
+    struct fat_mount_config config = {
+        .device = &fx.disk.dev, .cache = fx.cache, .cache_bytes = FAT_CACHE_BYTES(16), .now = fixed_time,
+        .now_ctx = &now,
+    };
+    assert_int_equal(fat_mount(&fx.vol, &config), FAT_OK);
+    assert_int_equal(write_whole(&fx.vol, "/dated", "x", 1), FAT_OK);
+    assert_int_equal(fat_mkdir(&fx.vol, P("/dated dir")), FAT_OK);
+    struct fat_stat st;
+    assert_int_equal(fat_stat(&fx.vol, P("/dated"), &st), FAT_OK);
+    assert_int_equal(st.mtime, now);
+    assert_int_equal(fat_stat(&fx.vol, P("/dated dir"), &st), FAT_OK);
+    assert_int_equal(st.mtime, now);
+    fixture_unmount(&fx);
+    mount_fresh(&fx, image16, false);
+    assert_int_equal(write_whole(&fx.vol, "/undated", "x", 1), FAT_OK);
+    assert_int_equal(fat_stat(&fx.vol, P("/undated"), &st), FAT_OK);
+    assert_int_equal(st.mtime, (uint32_t)(1 << 5 | 1) << 16);
+    fixture_unmount(&fx);
+}
+
 /* Past 256 names of one basis, tails come from the next window; fsck.fat finds no duplicate 8.3 name. */
 static void test_many_tails_stay_unique(void **state)
 {
@@ -390,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_no_space),
         cmocka_unit_test(test_short_names_and_aliases),
         cmocka_unit_test(test_many_tails_stay_unique),
+        cmocka_unit_test(test_times_come_from_the_caller),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -429,6 +429,23 @@ static void test_device_failures_are_io_errors(void **state)
     /* a read that fails part way */
     f.fx.disk.fail_from = f.fx.disk.requests + 2;
     assert_int_equal(open_read_all(&f.fx.vol, "/dir/sub/c.txt"), FAT_IO);
+    /* a large read and a large write that fail part way: every request in flight is still waited for */
+    f.fx.disk.fail_from = UINT64_MAX;
+    static uint8_t big[1 << 20];
+    assert_int_equal(write_whole(&f.fx.vol, "/big", big, sizeof big), FAT_OK);
+    fat_handle_t h;
+    size_t n;
+    assert_int_equal(fat_open(&f.fx.vol, 1, P("/big"), FAT_O_READ | FAT_O_WRITE, &h), FAT_OK);
+    f.fx.disk.fail_from = f.fx.disk.requests + 5;
+    assert_int_equal(fat_read(&f.fx.vol, 1, h, 0, big, sizeof big, &n), FAT_IO);
+    assert_int_equal(f.fx.disk.in_flight, 0);
+    f.fx.disk.fail_from = f.fx.disk.requests + 5;
+    assert_int_equal(fat_write(&f.fx.vol, 1, h, 0, big, sizeof big, &n), FAT_IO);
+    assert_int_equal(f.fx.disk.in_flight, 0);
+    f.fx.disk.fail_from = UINT64_MAX;
+    assert_int_equal(fat_read(&f.fx.vol, 1, h, 0, big, sizeof big, &n), FAT_OK);
+    assert_int_equal(n, sizeof big);
+    assert_int_equal(fat_close(&f.fx.vol, 1, h), FAT_OK);
     /* a sync that fails keeps the data dirty; the next one writes it */
     f.fx.disk.fail_from = UINT64_MAX;
     assert_int_equal(write_whole(&f.fx.vol, "/new", "new data", 8), FAT_OK);

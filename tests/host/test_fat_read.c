@@ -183,9 +183,35 @@ static void test_large_read_keeps_requests_in_flight(void **state)
     fat_info(&fx.vol, &info);
     assert_true(info.max_in_flight >= 8 && info.max_in_flight <= FAT_MAX_IN_FLIGHT);
     assert_int_equal(fat_close(&fx.vol, 1, h), FAT_OK);
+    fixture_unmount(&fx);
+
+    /* a device that takes 4 KiB at most: more, smaller requests, still 8 or more in flight */
+    assert_true(fat_disk_open(&fx.disk, fat32));
+    fx.disk.dev.max_request_sectors = 12;
+    fx.cache = malloc(FAT_CACHE_BYTES(64));
+    struct fat_mount_config config = { .device = &fx.disk.dev, .cache = fx.cache, .cache_bytes = FAT_CACHE_BYTES(64) };
+    assert_int_equal(fat_mount(&fx.vol, &config), FAT_OK);
+    assert_int_equal(fat_open(&fx.vol, 1, P("/tree/big.bin"), FAT_O_READ, &h), FAT_OK);
+    memset(buf, 0, BIG_SIZE);
+    uint64_t before = fx.disk.requests;
+    assert_int_equal(fat_read(&fx.vol, 1, h, 0, buf, BIG_SIZE, &done), FAT_OK);
+    assert_memory_equal(buf, want, BIG_SIZE);
+    assert_true(fx.disk.requests - before >= BIG_SIZE / 4096);
+    assert_true(fx.disk.max_in_flight >= 8);
+    for (unsigned i = 0; i < FAT_DISK_SLOTS; i++)
+        assert_true(!fx.disk.req[i].busy);
+    assert_int_equal(fat_close(&fx.vol, 1, h), FAT_OK);
+    fixture_unmount(&fx);
+    /* one that takes less than a cache block cannot serve the core */
+    assert_true(fat_disk_open(&fx.disk, fat32));
+    fx.disk.dev.max_request_sectors = 4;
+    fx.cache = malloc(FAT_CACHE_BYTES(64));
+    config.device = &fx.disk.dev;
+    config.cache = fx.cache;
+    assert_int_equal(fat_mount(&fx.vol, &config), FAT_INVALID);
+    fixture_crash(&fx);
     free(buf);
     free(want);
-    fixture_unmount(&fx);
 }
 
 /* Sequential 4 KiB reads go through the cache; read-ahead keeps requests in flight for them too. */

@@ -124,7 +124,7 @@ struct fat_block_device {
     bool (*flush)(void *ctx);
     void *ctx;
     uint64_t sectors;                   /* the device's size */
-    uint32_t max_request_sectors;       /* 0: 64 (32 KiB) */
+    uint32_t max_request_sectors;       /* at least 8 (a cache block); 0: 64 (32 KiB) */
 };
 
 /* ---- mounting ---- */

@@ -207,6 +207,10 @@ int fat_mount(struct fat_volume *vol, const struct fat_mount_config *config)
     vol->now = config->now;
     vol->now_ctx = config->now_ctx;
     uint32_t max_request = vol->dev->max_request_sectors ? vol->dev->max_request_sectors : 64;
+    if (max_request < FAT_BLOCK / FAT_SECTOR) {
+        vol->problem = "the device takes requests of fewer than 8 sectors (a cache block)";
+        return FAT_INVALID;
+    }
     vol->max_request_bytes = max_request * FAT_SECTOR / FAT_BLOCK * FAT_BLOCK;
     if (vol->max_request_bytes < FAT_BLOCK)
         vol->max_request_bytes = FAT_BLOCK;
