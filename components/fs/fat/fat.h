@@ -73,7 +73,7 @@
  * instructions taken off): an 8 MiB file read sequentially costs 37 per
  * KiB in 1 MiB reads and 51 in 64 KiB reads (direct), 625 in 4 KiB reads
  * (through the cache); written in 64 KiB pieces, 134 per KiB; a create
- * costs about 1,700 per entry already in the folder.  The table:
+ * costs about 950 per file already in the folder.  The table:
  * components/fs/README.md.
  */
 #ifndef FAT_H

@@ -172,6 +172,11 @@ int name_from_utf8(const char *s, size_t len, uint16_t *out, size_t *out_len);
 /* UTF-16 to UTF-8 (out has 3 * len + 1 bytes; unpaired surrogates become U+FFFD); NUL-terminates. */
 size_t name_to_utf8(const uint16_t *s, size_t len, char *out);
 uint16_t name_upcase(uint16_t c);
+/* The same, ASCII inline. */
+static inline uint16_t upcase(uint16_t c)
+{
+    return c < 0x80 ? (uint16_t)((unsigned)c - 'a' < 26u ? c - 32 : c) : name_upcase(c);
+}
 void name_upcase_all(uint16_t *s, size_t len);
 /* Whether a (any case) equals b (upper case). */
 bool name_equal(const uint16_t *a, size_t a_len, const uint16_t *b_upper, size_t b_len);
@@ -209,13 +214,11 @@ int dir_entry_offset(struct fat_volume *vol, struct dir_cursor *cur, uint32_t in
  * The next live entry at or after *index (long name in vol->scratch.entry,
  * *name_len units: the long name if its checksum matches, else the 8.3
  * one); *index moves past it.  FAT_NOT_FOUND at the end.  With dots,
- * "." and ".." too.  Volume labels are skipped.  only_len over 12 (a
- * lookup's target length) skips, undecoded, every entry whose name cannot
- * have that length; 0 returns all.
+ * "." and ".." too.  Volume labels are skipped.
  */
 int dir_next(struct fat_volume *vol, struct dir_cursor *cur, uint32_t *index, struct dir_slot *slot,
-             size_t *name_len, bool dots, size_t only_len);
-/* Looks up vol->scratch.target (upper case, len units) by long or 8.3 name. */
+             size_t *name_len, bool dots);
+/* Looks up vol->scratch.target (upper case, len units) by long or 8.3 name; FAT_NOT_FOUND if absent. */
 int dir_lookup(struct fat_volume *vol, uint32_t dir, size_t len, struct dir_slot *slot);
 /* The subdirectory an entry names, checked: FAT_CORRUPT for an entry naming dir itself or no cluster. */
 int dir_child(struct fat_volume *vol, uint32_t dir, const struct dirent_raw *e, uint32_t *child);

@@ -592,7 +592,7 @@ int fat_readdir(struct fat_volume *vol, uint32_t client, fat_handle_t handle, ui
     struct dir_slot slot;
     size_t len;
     uint32_t index = *cookie;
-    status = dir_next(vol, &cur, &index, &slot, &len, false, 0);
+    status = dir_next(vol, &cur, &index, &slot, &len, false);
     h->dir_cluster = cur.cluster;
     h->dir_cluster_index = cur.cluster_index;
     if (status == FAT_NOT_FOUND)

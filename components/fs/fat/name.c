@@ -137,7 +137,7 @@ bool name_equal(const uint16_t *a, size_t a_len, const uint16_t *b_upper, size_t
     if (a_len != b_len)
         return false;
     for (size_t i = 0; i < a_len; i++)
-        if (name_upcase(a[i]) != b_upper[i])
+        if (upcase(a[i]) != b_upper[i])
             return false;
     return true;
 }

@@ -503,7 +503,7 @@ int fat_check(struct fat_volume *vol, uint8_t *bitmap, size_t bitmap_bytes)
         struct dir_slot slot;
         size_t name_len;
         uint32_t dir = stack[depth - 1].cur.dir;
-        status = dir_next(vol, &stack[depth - 1].cur, &stack[depth - 1].index, &slot, &name_len, false, 0);
+        status = dir_next(vol, &stack[depth - 1].cur, &stack[depth - 1].index, &slot, &name_len, false);
         if (status == FAT_NOT_FOUND) {
             depth--;
             continue;
