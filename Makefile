@@ -103,6 +103,19 @@ $(BUILD)/host/test_prio_bitmap: tests/host/test_prio_bitmap.c $(HOST_HEADERS)
 # The ring (libsel/include/sel/ring.h) with its cold half, and two threads for the stress case.
 $(BUILD)/host/test_ring: tests/host/test_ring.c libsel/src/ring.c $(HOST_HEADERS)
 $(BUILD)/host/test_ring: HOST_LIBS = -pthread
+# The FAT core (components/fs/fat) with the host block device and helpers of its tests.
+FAT_CORE_SRCS := $(wildcard components/fs/fat/*.c)
+FAT_HEADERS := $(wildcard components/fs/fat/*.h tests/host/fat_*.h)
+FAT_HOST_TESTS := $(filter $(BUILD)/host/test_fat_%,$(HOST_TESTS))
+$(FAT_HOST_TESTS): $(BUILD)/host/%: tests/host/%.c $(FAT_CORE_SRCS) tests/host/fat_disk.c tests/host/fat_util.c \
+                                    $(FAT_HEADERS)
+$(FAT_HOST_TESTS): HOST_CFLAGS += -Icomponents/fs/fat
+# The FAT core builds for the target too (picolibc, freestanding): test-host needs its objects.
+FAT_TARGET_OBJS := $(patsubst %,$(BUILD)/fat-target/%.o,$(FAT_CORE_SRCS))
+$(BUILD)/fat-target/%.c.o: %.c $(FAT_HEADERS)
+	@mkdir -p $(dir $@)
+	@$(say) CC $<
+	$(Q)$(CC) $(USER_CFLAGS) -ffreestanding -c -o $@ $<
 $(BUILD)/host/%:
 	@mkdir -p $(dir $@)
 	@$(say) HOSTCC $@
@@ -186,9 +199,14 @@ $(BUILD)/net/host/socket_idl.h: idl/socket.yaml components/net/tests/idl_types.p
 	$(Q)$(PYTHON) components/net/tests/idl_types.py idl socket idl_ > $@.tmp && mv $@.tmp $@
 HOST_TESTS += $(NET_HOST_TESTS)
 
-test-host: $(HOST_TESTS)
+test-host: $(HOST_TESTS) $(FAT_TARGET_OBJS)
 	@mkdir -p $(BUILD)/results
 	@$(PYTHON) tools/run-host-tests.py $(BUILD)/results/host.txt $(HOST_TESTS)
+
+# A longer fuzz run of the FAT core than make test's: make fuzz-fat [FUZZ_ITERATIONS=n] [FUZZ_SEED=n]
+.PHONY: fuzz-fat
+fuzz-fat: $(BUILD)/host/test_fat_fuzz
+	FAT_FUZZ_ITERATIONS=$(or $(FUZZ_ITERATIONS),300000) FAT_FUZZ_SEED=$(or $(FUZZ_SEED),1) $<
 
 test-codegen: deps
 	@mkdir -p $(BUILD)/results
