@@ -288,6 +288,7 @@ static struct tcb *create_root_task(void)
     root_cap(SEL_CAP_INIT_ASID_POOL, cap_make(SEL_CAP_TYPE_ASID_POOL, (word_t)pool, 0, SEL_ALL_RIGHTS));
     root_cap(SEL_CAP_BOOTINFO_FRAME, frame_cap(bootinfo_pa, 12, SEL_CAN_READ, true, bootinfo_va, false));
     root_cap(SEL_CAP_INIT_IPC_BUFFER, frame_cap(ipc_pa, 12, SEL_READ_WRITE, true, ipc_va, false));
+    root_cap(SEL_CAP_DEBUG, cap_make(SEL_CAP_TYPE_DEBUG, 0, 0, SEL_ALL_RIGHTS));
 
     /* The archive pages, read-only. */
     bi->archive_frames.start = next_slot;

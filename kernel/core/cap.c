@@ -32,6 +32,7 @@ bool cap_same_object(const struct cap *a, const struct cap *b)
         return a->data == b->data;
     case SEL_CAP_TYPE_IRQ_CONTROL:
     case SEL_CAP_TYPE_ASID_CONTROL:
+    case SEL_CAP_TYPE_DEBUG:
         return true;
     default:
         return a->ptr == b->ptr;

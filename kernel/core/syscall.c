@@ -194,18 +194,51 @@ static void handle_recv(struct tcb *t, bool blocking)
     cap_fault(t, cptr, true, SEL_LOOKUP_MISSING_CAPABILITY);
 }
 
-static void debug_name_thread(struct tcb *t)
+/* ---- debug calls ------------------------------------------------------------ */
+
+/* The answer of a debug call: a0 = error; a2 = which argument was wrong, for an error. */
+static void debug_answer(struct tcb *t, word_t err, word_t which)
+{
+    t->ctx.regs[REG_A0] = err;
+    if (err)
+        t->ctx.regs[REG_A2] = which;
+}
+
+/*
+ * Whether a0 names a debug capability, which the calls that act on the
+ * whole machine need (sel/abi.h).  If not, they answer
+ * SEL_INVALID_CAPABILITY for argument 0 and do nothing.
+ */
+static bool debug_authorized(struct tcb *t)
 {
     struct lookup l = lookup_cap(t, t->ctx.regs[REG_A0]);
-    word_t *buffer = tcb_ipc_buffer(t);
-    if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB || !buffer)
+    if (l.slot && l.slot->cap.type == SEL_CAP_TYPE_DEBUG)
+        return true;
+    debug_answer(t, SEL_INVALID_CAPABILITY, 0);
+    return false;
+}
+
+/* Names the thread a2 names (for kernel messages and console prefixes); the name is in the IPC buffer. */
+static void debug_name_thread(struct tcb *t)
+{
+    struct lookup l = lookup_cap(t, t->ctx.regs[REG_A2]);
+    if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB) {
+        debug_answer(t, SEL_INVALID_CAPABILITY, 1);
         return;
+    }
+    word_t *buffer = tcb_ipc_buffer(t);
+    if (!buffer) {
+        debug_answer(t, SEL_ILLEGAL_OPERATION, 0);
+        return;
+    }
     struct tcb *target = tcb_of(&l.slot->cap);
     const char *name = (const char *)&buffer[IPCBUF_MSG(0)];
     size_t i = 0;
+    /* Printable characters only: a name starts console lines, and must not be able to end one. */
     for (; i + 1 < sizeof(target->name) && name[i]; i++)
-        target->name[i] = name[i];
+        target->name[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
     target->name[i] = 0;
+    debug_answer(t, SEL_NO_ERROR, 0);
 }
 
 static void unknown_syscall(struct tcb *t)
@@ -217,7 +250,11 @@ static void unknown_syscall(struct tcb *t)
 /* Turns the fastpath on or off on every hart; answers how often the slow path handled Call and ReplyRecv. */
 static void debug_fastpath(struct tcb *t)
 {
-    word_t mode = t->ctx.regs[REG_A0];
+    word_t mode = t->ctx.regs[REG_A2];
+    if (mode > SEL_FASTPATH_UNCHANGED) {
+        debug_answer(t, SEL_INVALID_ARGUMENT, 1);
+        return;
+    }
     if (mode == SEL_FASTPATH_ON || mode == SEL_FASTPATH_OFF) {
         fastpath_enabled = mode == SEL_FASTPATH_ON;
         /* Other harts follow when the kick arrives, before their user code runs again. */
@@ -231,7 +268,8 @@ static void debug_fastpath(struct tcb *t)
     word_t count = 0;
     for (unsigned i = 0; i < num_harts; i++)
         count += harts[i].slow_ipc_syscalls;
-    t->ctx.regs[REG_A0] = count;
+    t->ctx.regs[REG_A2] = count;
+    debug_answer(t, SEL_NO_ERROR, 0);
 }
 
 /* Answers how often user mode has entered the kernel since boot, on all harts (this call included). */
@@ -240,7 +278,15 @@ static void debug_kernel_entries(struct tcb *t)
     word_t count = 0;
     for (unsigned i = 0; i < num_harts; i++)
         count += harts[i].kernel_entries;
-    t->ctx.regs[REG_A0] = count;
+    t->ctx.regs[REG_A2] = count;
+    debug_answer(t, SEL_NO_ERROR, 0);
+}
+
+static void debug_halt(struct tcb *t)
+{
+    long status = (long)t->ctx.regs[REG_A2];
+    printk("kernel: thread '%s' halted the machine with status %ld\n", t->name, status);
+    machine_poweroff((int)status);
 }
 
 void handle_syscall(struct tcb *t)
@@ -285,16 +331,17 @@ void handle_syscall(struct tcb *t)
         console_putchar((char)t->ctx.regs[REG_A0]);
         break;
     case SEL_SYS_DEBUG_HALT:
-        printk("kernel: thread '%s' halted the machine with status %ld\n", t->name,
-               (long)t->ctx.regs[REG_A0]);
-        machine_poweroff((int)t->ctx.regs[REG_A0]);
+        if (debug_authorized(t))
+            debug_halt(t);
+        break;
     case SEL_SYS_DEBUG_CAP_IDENTIFY: {
         struct lookup l = lookup_cap(t, t->ctx.regs[REG_A0]);
         t->ctx.regs[REG_A0] = l.slot ? l.slot->cap.type : SEL_CAP_TYPE_NULL;
         break;
     }
     case SEL_SYS_DEBUG_NAME_THREAD:
-        debug_name_thread(t);
+        if (debug_authorized(t))
+            debug_name_thread(t);
         break;
     case SEL_SYS_NULL:
         break;
@@ -312,13 +359,15 @@ void handle_syscall(struct tcb *t)
         break;
     }
     case SEL_SYS_DEBUG_FASTPATH:
-        debug_fastpath(t);
+        if (debug_authorized(t))
+            debug_fastpath(t);
         break;
     case SEL_SYS_URET:
         user_interrupt_return(t);
         break;
     case SEL_SYS_DEBUG_KERNEL_ENTRIES:
-        debug_kernel_entries(t);
+        if (debug_authorized(t))
+            debug_kernel_entries(t);
         break;
     default:
         t->ctx.regs[REG_PC] -= 4;

@@ -267,7 +267,9 @@ sel_error_t sel_irq_handler_clear(sel_cptr_t handler)
 
 /* ---- debug and names ---- */
 
-void sel_debug_name_thread(sel_cptr_t tcb, const char *name)
+sel_cptr_t sel_debug_cap;
+
+sel_error_t sel_debug_name_thread(sel_cptr_t tcb, const char *name)
 {
     char *dst = (char *)sel_ipc_buffer()->msg;
     size_t n = strlen(name);
@@ -275,8 +277,8 @@ void sel_debug_name_thread(sel_cptr_t tcb, const char *name)
         n = 15;
     memcpy(dst, name, n);
     dst[n] = 0;
-    sel_word_t a0 = tcb, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    sel__syscall(SEL_SYS_DEBUG_NAME_THREAD, &a0, 0, &m0, &m1, &m2, &m3);
+    sel_word_t arg = tcb;
+    return sel__debug_call(SEL_SYS_DEBUG_NAME_THREAD, &arg, NULL);
 }
 
 const char *sel_error_name(sel_error_t error)
@@ -293,7 +295,7 @@ const char *sel_cap_type_name(int cap_type)
 {
     static const char *const names[] = {
         "null", "untyped", "endpoint", "notification", "cnode", "tcb", "frame", "page table",
-        "asid control", "asid pool", "irq control", "irq handler",
+        "asid control", "asid pool", "irq control", "irq handler", "user interrupt", "debug",
     };
     return (unsigned)cap_type < sizeof(names) / sizeof(names[0]) ? names[cap_type] : "unknown";
 }

@@ -108,10 +108,10 @@ static void clear_buffer_mrs(void)
 static void begin_ipc(void)
 {
     clear_buffer_mrs();
-    current_run.slow_before = sel_debug_fastpath(SEL_FASTPATH_UNCHANGED);
+    current_run.slow_before = test_slow_ipc_count();
 }
 
-static void end_ipc(void) { current_run.slow_after = sel_debug_fastpath(SEL_FASTPATH_UNCHANGED); }
+static void end_ipc(void) { current_run.slow_after = test_slow_ipc_count(); }
 
 static sel_word_t slow_count(const struct run *r) { return r->slow_after - r->slow_before; }
 
@@ -149,9 +149,9 @@ static void run_scenario(struct test_env *env, sel_fastpath_mode_t mode, scenari
     memset(&current_run, 0, sizeof(current_run));
     memset(&s, 0, sizeof(s));
     s.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
-    sel_debug_fastpath(mode);
+    CHECK_OK(sel_debug_fastpath(mode, NULL));
     scenario(env);
-    sel_debug_fastpath(SEL_FASTPATH_ON);
+    CHECK_OK(sel_debug_fastpath(SEL_FASTPATH_ON, NULL));
     *out = current_run;
 }
 
@@ -754,21 +754,21 @@ static void echo(void *arg)
 
 TEST(kernel_entries_count_syscalls_and_fastpath_round_trips)
 {
-    sel_word_t before = sel_debug_kernel_entries();
+    sel_word_t before = test_kernel_entries();
     for (int i = 0; i < 10; i++)
         sel_null_syscall();
-    sel_word_t nulls = sel_debug_kernel_entries() - before;
+    sel_word_t nulls = test_kernel_entries() - before;
     /* Ten, and the second query; a timer tick may land in between. */
     CHECK(nulls >= 11 && nulls <= 13);
 
     echo_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
     static sel_thread_t t;
     test_thread_start(env, &t, HIGHER, true, echo, NULL);   /* it blocks in Recv */
-    sel_word_t slow_before = sel_debug_fastpath(SEL_FASTPATH_UNCHANGED);
-    before = sel_debug_kernel_entries();
+    sel_word_t slow_before = test_slow_ipc_count();
+    before = test_kernel_entries();
     for (int i = 0; i < 8; i++)
         sel_call(echo_ep, sel_msginfo_new(0, 0, 0, 0));
-    sel_word_t trips = sel_debug_kernel_entries() - before;
-    CHECK_EQ(sel_debug_fastpath(SEL_FASTPATH_UNCHANGED) - slow_before, 0);   /* every one took the fastpath */
+    sel_word_t trips = test_kernel_entries() - before;
+    CHECK_EQ(test_slow_ipc_count() - slow_before, 0);   /* every one took the fastpath */
     CHECK(trips >= 17 && trips <= 19);   /* a Call and a ReplyRecv per trip, and the query */
 }
