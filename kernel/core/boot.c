@@ -97,7 +97,7 @@ static paddr_t boot_alloc_page(void) { return boot_alloc(12); }
 
 /* ---- the root task --------------------------------------------------------- */
 
-static struct cte *root_cnode;
+struct cte *root_cnode;
 static word_t next_slot = SEL_NUM_INITIAL_CAPS;
 static word_t root_cnode_slots = BIT(ROOT_CNODE_RADIX);
 

@@ -241,6 +241,26 @@ static void debug_name_thread(struct tcb *t)
     debug_answer(t, SEL_NO_ERROR, 0);
 }
 
+/*
+ * What a thread prints goes out behind the name of its component (the
+ * name the loader gave it, up to the first '.': "client.server" prints as
+ * "client"), unless it is of the root task: its CSpace is the root task's,
+ * so it has the root task's authority anyway.
+ */
+static void thread_print(struct tcb *t, const char *text, size_t n)
+{
+    const struct cap *cspace = &t->slots[TCB_CSPACE].cap;
+    if (cspace->type == SEL_CAP_TYPE_CNODE && cnode_slots(cspace) == root_cnode) {
+        console_write(t, NULL, 0, text, n);
+        return;
+    }
+    const char *name = t->name[0] ? t->name : "(unnamed)";
+    size_t length = 0;
+    while (name[length] && name[length] != '.')
+        length++;
+    console_write(t, name, length, text, n);
+}
+
 static void unknown_syscall(struct tcb *t)
 {
     t->fault = SEL_FAULT_UNKNOWN_SYSCALL;
@@ -327,9 +347,11 @@ void handle_syscall(struct tcb *t)
     case SEL_SYS_YIELD:
         this_hart()->rotate_current = true;
         break;
-    case SEL_SYS_DEBUG_PUT_CHAR:
-        console_putchar((char)t->ctx.regs[REG_A0]);
+    case SEL_SYS_DEBUG_PUT_CHAR: {
+        char c = (char)t->ctx.regs[REG_A0];
+        thread_print(t, &c, 1);
         break;
+    }
     case SEL_SYS_DEBUG_HALT:
         if (debug_authorized(t))
             debug_halt(t);
@@ -353,9 +375,7 @@ void handle_syscall(struct tcb *t)
             break;
         if (length > SEL_MSG_MAX_LENGTH * sizeof(word_t))
             length = SEL_MSG_MAX_LENGTH * sizeof(word_t);
-        const char *text = (const char *)&buffer[IPCBUF_MSG(0)];
-        for (word_t i = 0; i < length; i++)
-            console_putchar(text[i]);
+        thread_print(t, (const char *)&buffer[IPCBUF_MSG(0)], length);
         break;
     }
     case SEL_SYS_DEBUG_FASTPATH:

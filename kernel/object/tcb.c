@@ -8,6 +8,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/invocation.h>
 #include <kernel/notification.h>
+#include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
@@ -90,6 +91,7 @@ void tcb_destroy(struct tcb *t)
     user_interrupt_unbind(t);
     /* A caller waiting for our reply stays blocked, as in seL4. */
     reply_unlink(t);
+    console_forget(t);   /* a thread made in its memory later does not continue its line */
     reap_tcb(t);
 }
 

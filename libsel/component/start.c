@@ -27,8 +27,7 @@ void sel_glue_fatal(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("%s: ", __glue_component_name);
-    vprintf(fmt, ap);
+    vprintf(fmt, ap);   /* the kernel puts the component's name first */
     printf("\n");
     va_end(ap);
     __glue_exit(1);
