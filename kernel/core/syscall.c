@@ -117,7 +117,8 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
     default: {
         struct invocation inv = { 0 };
         inv.thread = t;
-        inv.buffer = tcb_ipc_buffer(t);
+        inv.buffer = tcb_ipc_buffer(t, SEL_CAN_READ);
+        inv.reply_buffer = tcb_ipc_buffer(t, SEL_READ_WRITE);
         inv.slot = l.slot;
         inv.label = sel_msginfo_label(info);
         inv.length = sel_msginfo_length(info);
@@ -226,7 +227,7 @@ static void debug_name_thread(struct tcb *t)
         debug_answer(t, SEL_INVALID_CAPABILITY, 1);
         return;
     }
-    word_t *buffer = tcb_ipc_buffer(t);
+    word_t *buffer = tcb_ipc_buffer(t, SEL_CAN_READ);
     if (!buffer) {
         debug_answer(t, SEL_ILLEGAL_OPERATION, 0);
         return;
@@ -369,7 +370,7 @@ void handle_syscall(struct tcb *t)
         break;
     case SEL_SYS_DEBUG_PUT_STRING: {
         /* A whole string under the kernel lock, so lines from different harts do not mix. */
-        word_t *buffer = tcb_ipc_buffer(t);
+        word_t *buffer = tcb_ipc_buffer(t, SEL_CAN_READ);
         word_t length = t->ctx.regs[REG_A0];
         if (!buffer)
             break;

@@ -28,7 +28,7 @@
 /* The thread's CSRs, in its IPC buffer; NULL if it has none. */
 static volatile sel_uintr_csrs_t *csrs_of(struct tcb *t)
 {
-    word_t *buffer = tcb_ipc_buffer(t);
+    word_t *buffer = tcb_ipc_buffer(t, SEL_READ_WRITE);   /* the kernel writes uip, uepc, ... */
     return buffer ? (volatile sel_uintr_csrs_t *)&buffer[IPCBUF_UINTR_CSRS] : NULL;
 }
 

@@ -105,8 +105,12 @@ _Static_assert(sizeof(struct tcb) <= BIT(SEL_TCB_BITS), "a TCB fits its object s
 
 static inline struct tcb *tcb_of(const struct cap *cap) { return (struct tcb *)cap->ptr; }
 
-/* Returns the thread's IPC buffer, or NULL if it has none. */
-word_t *tcb_ipc_buffer(struct tcb *t);
+/*
+ * The thread's IPC buffer if its frame cap allows what the kernel is to do
+ * with it, else NULL (as if it had none): SEL_CAN_READ to read what the
+ * thread sends, SEL_READ_WRITE to write what it receives (as seL4 does).
+ */
+word_t *tcb_ipc_buffer(struct tcb *t, word_t rights);
 
 /* Reads message register i of t (i < SEL_MSG_MAX_LENGTH); buffer from tcb_ipc_buffer(). */
 static inline word_t tcb_get_mr(struct tcb *t, word_t *buffer, unsigned i)
