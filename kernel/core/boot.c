@@ -357,6 +357,7 @@ static void hart_init_local(struct hart *h)
     csr_clear(sstatus, SSTATUS_SIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM);
     csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
     h->satp = kernel_satp;
+    h->charged_since = csr_read(instret);
     if (h->plic_context >= 0)
         plic_init_context(h->plic_context);
     timer_start(h);

@@ -16,6 +16,7 @@
 #include <kernel/untyped.h>
 #include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
+#include "../arch/riscv/csr.h"
 
 static void set_reply_tag(struct tcb *t, word_t label, word_t length)
 {
@@ -303,6 +304,46 @@ static void debug_kernel_entries(struct tcb *t)
     debug_answer(t, SEL_NO_ERROR, 0);
 }
 
+/*
+ * CPU accounting: the instructions thread a2 has run (user mode and the
+ * kernel for it) and those hart a3 spent idle and in the kernel for no
+ * thread, each including what has not been charged yet, all as of one
+ * instret reading (a5).
+ */
+static void debug_cpu_time(struct tcb *t)
+{
+    word_t cptr = t->ctx.regs[REG_A2], index = t->ctx.regs[REG_A3];
+    struct tcb *target = NULL;
+    if (cptr) {
+        struct lookup l = lookup_cap(t, cptr);
+        if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB) {
+            debug_answer(t, SEL_INVALID_CAPABILITY, 1);
+            return;
+        }
+        target = tcb_of(&l.slot->cap);
+    }
+    if (index >= num_harts) {
+        debug_answer(t, SEL_RANGE_ERROR, 2);
+        return;
+    }
+    word_t now = csr_read(instret);
+    word_t ran = target ? target->cpu_instructions : 0;
+    for (unsigned i = 0; i < num_harts; i++)
+        if (target && harts[i].charged == target && !harts[i].idling)
+            ran += now - harts[i].charged_since;
+    const struct hart *h = &harts[index];
+    word_t idle = h->idle_instructions, kernel = h->kernel_instructions;
+    if (h->idling)
+        idle += now - h->charged_since;
+    else if (!h->charged)
+        kernel += now - h->charged_since;
+    t->ctx.regs[REG_A2] = ran;
+    t->ctx.regs[REG_A3] = idle;
+    t->ctx.regs[REG_A4] = kernel;
+    t->ctx.regs[REG_A5] = now;
+    debug_answer(t, SEL_NO_ERROR, 0);
+}
+
 static void debug_halt(struct tcb *t)
 {
     long status = (long)t->ctx.regs[REG_A2];
@@ -389,6 +430,10 @@ void handle_syscall(struct tcb *t)
     case SEL_SYS_DEBUG_KERNEL_ENTRIES:
         if (debug_authorized(t))
             debug_kernel_entries(t);
+        break;
+    case SEL_SYS_DEBUG_CPU_TIME:
+        if (debug_authorized(t))
+            debug_cpu_time(t);
         break;
     default:
         t->ctx.regs[REG_PC] -= 4;

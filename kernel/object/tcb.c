@@ -92,6 +92,10 @@ void tcb_destroy(struct tcb *t)
     /* A caller waiting for our reply stays blocked, as in seL4. */
     reply_unlink(t);
     console_forget(t);   /* a thread made in its memory later does not continue its line */
+    /* Nor is it charged for what a hart runs next (CPU accounting: switch.h). */
+    for (unsigned i = 0; i < num_harts; i++)
+        if (harts[i].charged == t)
+            harts[i].charged = NULL;
     reap_tcb(t);
 }
 

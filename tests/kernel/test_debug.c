@@ -1,6 +1,7 @@
 /*
  * The debug capability.  The debug calls that act on the whole machine
- * (DebugHalt, DebugFastpath, DebugKernelEntries, DebugNameThread) need it,
+ * (DebugHalt, DebugFastpath, DebugKernelEntries, DebugNameThread,
+ * DebugCpuTime) need it,
  * and only the root task gets one at boot (SEL_CAP_DEBUG); called with
  * anything else in a0 they answer SEL_INVALID_CAPABILITY for argument 0
  * and change nothing.  Null, DebugCapIdentify and the console calls stay
@@ -73,6 +74,10 @@ TEST(debug_calls_without_the_debug_cap_fail_and_change_nothing)
 
         which = 99;
         CHECK_EQ(debug_call(SEL_SYS_DEBUG_NAME_THREAD, cap, t.tcb, &which), SEL_INVALID_CAPABILITY);
+        CHECK_EQ(which, 0);
+
+        which = 99;
+        CHECK_EQ(debug_call(SEL_SYS_DEBUG_CPU_TIME, cap, 0, &which), SEL_INVALID_CAPABILITY);
         CHECK_EQ(which, 0);
     }
     /* What stays free. */

@@ -156,13 +156,20 @@ static __attribute__((noinline)) void idle_wait(struct hart *h)
 /* Waits with the lock released until an interrupt arrives, then handles it. */
 static void wait_for_interrupt(struct hart *h)
 {
+    /* The wait is idle time (DebugCpuTime); its end is read before the lock, which may make us spin. */
+    account_switch(h, NULL);
+    h->idling = true;
     kernel_unlock();
     word_t pending;
     do {
         wfi();
         pending = csr_read(sip) & csr_read(sie);
     } while (!pending);
+    word_t woke = csr_read(instret);
     kernel_lock(h);
+    h->idle_instructions += woke - h->charged_since;
+    h->charged_since = woke;
+    h->idling = false;
     pending = csr_read(sip) & csr_read(sie);
     if (pending & SIP_SSIP)
         handle_interrupt(h, IRQ_S_SOFT);

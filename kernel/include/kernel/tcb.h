@@ -96,6 +96,7 @@ struct tcb {
     struct hart *satp_asid_marked_on;   /* the hart whose asid_used has that bit set for us */
     word_t fault_msg[4];        /* fault-specific words of the fault message */
     word_t reap_link;           /* links a dying TCB into the reap list */
+    word_t cpu_instructions;    /* run in user mode and in the kernel for it (DebugCpuTime), up to its last switch */
     char name[16];
 
     struct cte slots[TCB_NUM_SLOTS];

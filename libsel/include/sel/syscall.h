@@ -293,6 +293,32 @@ static inline sel_error_t sel_debug_kernel_entries(sel_word_t *entries)
     return err;
 }
 
+/*
+ * CPU accounting, as of one reading of the instruction counter (at).  The
+ * kernel charges every instruction a hart runs (rdinstret's count: under
+ * QEMU -icount the instructions of all harts, without it the host's time)
+ * to the thread that has the hart, for its user code and the kernel's work
+ * for it, switch by switch; to the hart's idle count while it waits in
+ * wfi; and otherwise (on the way into and out of idle) to the hart's
+ * kernel count.
+ */
+typedef struct sel_cpu_time {
+    sel_word_t thread;      /* run by thread tcb since it was made (0 if tcb is 0) */
+    sel_word_t idle;        /* hart, waiting in wfi since boot */
+    sel_word_t kernel;      /* hart, in the kernel for no thread since boot */
+    sel_word_t at;          /* the counter when these were read */
+} sel_cpu_time_t;
+
+/* Fills *out for thread tcb (0: none) and hart (0..num_harts-1).  Needs the debug cap. */
+static inline sel_error_t sel_debug_cpu_time(sel_cptr_t tcb, sel_word_t hart, sel_cpu_time_t *out)
+{
+    sel_word_t a0 = sel_debug_cap, m0 = tcb, m1 = hart, m2 = 0, m3 = 0;
+    sel__syscall(SEL_SYS_DEBUG_CPU_TIME, &a0, 0, &m0, &m1, &m2, &m3);
+    if (a0 == SEL_NO_ERROR)
+        *out = (sel_cpu_time_t){ m0, m1, m2, m3 };
+    return (sel_error_t)a0;
+}
+
 /* Enters and leaves the kernel doing nothing (a benchmark of the trap path). */
 static inline void sel_null_syscall(void)
 {
