@@ -36,7 +36,37 @@ TEST(cpu_time_of_the_running_thread_is_all_the_time_that_passed)
     CHECK_EQ(b.kernel, a.kernel);
 }
 
-static sel_cptr_t wake, done;
+static sel_cptr_t wake, done, echo_ep;
+
+static void echo(void *arg)
+{
+    (void)arg;
+    sel_word_t badge;
+    sel_recv(echo_ep, &badge);
+    for (;;)
+        sel_reply_recv(echo_ep, sel_msginfo_new(0, 0, 0, 0), &badge);
+}
+
+/*
+ * Round trips through the fastpath to a higher-priority server: between
+ * two readings of ours, our time and the server's add up to all of it,
+ * and the server got its share (the fastpath charges at its switches).
+ */
+TEST(cpu_time_of_fastpath_partners_adds_up)
+{
+    sel_word_t hart = env->bi->boot_hart;
+    echo_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_thread_t t;
+    test_thread_start(env, &t, TEST_PRIORITY + 1, true, echo, NULL);   /* it waits in Recv */
+    sel_word_t slow = test_slow_ipc_count();
+    sel_cpu_time_t s1 = cpu_time(t.tcb, hart), a = cpu_time(env->tcb, hart);
+    for (int i = 0; i < 10; i++)
+        sel_call(echo_ep, sel_msginfo_new(0, 0, 0, 0));
+    sel_cpu_time_t b = cpu_time(env->tcb, hart), s2 = cpu_time(t.tcb, hart);
+    CHECK(s2.thread > s1.thread);
+    CHECK_EQ((b.thread - a.thread) + (s2.thread - s1.thread), b.at - a.at);
+    CHECK(test_slow_ipc_count() - slow < 10);   /* (a tick may send one to the slow path) */
+}
 
 static void wait_forever(void *arg)
 {
