@@ -155,17 +155,24 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
     }
 }
 
+/*
+ * A thread about to block with user interrupts to take (raised while it
+ * was on its way here) takes them instead: back to its ecall, so that
+ * after uret it blocks, as a woken one does (user_interrupt.c).  One that
+ * will not block (a message or a signal is there) receives it first and
+ * takes them on its way out, as from any syscall: so a flood of tokens
+ * cannot keep a thread from ever receiving its messages.
+ */
+static bool takes_user_interrupts_instead(struct tcb *t, bool blocking, bool would_block)
+{
+    if (!blocking || !would_block || !user_interrupt_pending(t) || !user_interrupt_deliverable(t))
+        return false;
+    t->ctx.regs[REG_PC] -= 4;
+    return true;
+}
+
 static void handle_recv(struct tcb *t, bool blocking)
 {
-    /*
-     * A thread about to block with user interrupts to take (raised while it
-     * was on its way here) takes them instead: back to its ecall, so that
-     * after uret it blocks, as a woken one does (user_interrupt.c).
-     */
-    if (blocking && user_interrupt_pending(t) && user_interrupt_deliverable(t)) {
-        t->ctx.regs[REG_PC] -= 4;
-        return;
-    }
     word_t cptr = t->ctx.regs[REG_A0];
     struct lookup l = lookup_cap(t, cptr);
     if (!l.slot) {
@@ -174,19 +181,26 @@ static void handle_recv(struct tcb *t, bool blocking)
     }
     struct cap *cap = &l.slot->cap;
     switch (cap->type) {
-    case SEL_CAP_TYPE_ENDPOINT:
+    case SEL_CAP_TYPE_ENDPOINT: {
         if (!(cap->rights & SEL_CAN_READ))
             break;
+        struct endpoint *ep = endpoint_of(cap);
+        bool would_block = ep->state != EP_SEND && !(t->bound_ntfn && t->bound_ntfn->state == NTFN_ACTIVE);
+        if (takes_user_interrupts_instead(t, blocking, would_block))
+            return;
         /* As in seL4, receiving drops a reply this thread still owes (its caller stays blocked). */
         reply_unlink(t);
         if (notification_deliver_bound(t))
             return;
-        endpoint_receive(endpoint_of(cap), t, blocking);
+        endpoint_receive(ep, t, blocking);
         return;
+    }
     case SEL_CAP_TYPE_NOTIFICATION: {
         struct notification *n = notification_of(cap);
         if (!(cap->rights & SEL_CAN_READ) || (n->bound_tcb && n->bound_tcb != t))
             break;
+        if (takes_user_interrupts_instead(t, blocking, n->state != NTFN_ACTIVE))
+            return;
         notification_wait(n, t, blocking);
         return;
     }
