@@ -308,13 +308,22 @@ static void debug_fastpath(struct tcb *t)
     debug_answer(t, SEL_NO_ERROR, 0);
 }
 
-/* Answers how often user mode has entered the kernel since boot, on all harts (this call included). */
+/*
+ * Answers how often user mode has entered the kernel since boot, on all
+ * harts (this call included), how many of those were interrupts, and how
+ * many IPIs the harts sent each other.
+ */
 static void debug_kernel_entries(struct tcb *t)
 {
-    word_t count = 0;
-    for (unsigned i = 0; i < num_harts; i++)
-        count += harts[i].kernel_entries;
-    t->ctx.regs[REG_A2] = count;
+    word_t entries = 0, interrupts = 0, ipis = 0;
+    for (unsigned i = 0; i < num_harts; i++) {
+        entries += harts[i].kernel_entries;
+        interrupts += harts[i].interrupt_entries;
+        ipis += harts[i].ipis_sent;
+    }
+    t->ctx.regs[REG_A2] = entries;
+    t->ctx.regs[REG_A3] = interrupts;
+    t->ctx.regs[REG_A4] = ipis;
     debug_answer(t, SEL_NO_ERROR, 0);
 }
 

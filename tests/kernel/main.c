@@ -86,13 +86,13 @@ sel_word_t test_slow_ipc_count(void)
     return count;
 }
 
-sel_word_t test_kernel_entries(void)
+sel_kernel_entries_t test_kernel_entries(void)
 {
-    sel_word_t count = 0;
-    sel_error_t err = sel_debug_kernel_entries(&count);
+    sel_kernel_entries_t counts = { 0 };
+    sel_error_t err = sel_debug_kernel_entries(&counts);
     if (err)
         test_fail(__FILE__, __LINE__, "DebugKernelEntries failed: %s", sel_error_name(err));
-    return count;
+    return counts;
 }
 
 static void run_current(void *arg)

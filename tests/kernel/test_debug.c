@@ -37,9 +37,9 @@ TEST(debug_cap_is_the_root_tasks_at_its_boot_slot)
 {
     CHECK_EQ(sel_debug_cap, SEL_CAP_DEBUG);
     CHECK_EQ(sel_debug_cap_identify(SEL_CAP_DEBUG), SEL_CAP_TYPE_DEBUG);
-    sel_word_t entries = 0;
-    CHECK_OK(sel_debug_kernel_entries(&entries));
-    CHECK(entries > 0);
+    sel_kernel_entries_t counts = { 0 };
+    CHECK_OK(sel_debug_kernel_entries(&counts));
+    CHECK(counts.entries > 0);
 }
 
 TEST(debug_calls_without_the_debug_cap_fail_and_change_nothing)

@@ -43,9 +43,9 @@ static sel_word_t median(sel_word_t *samples, int n)
 /* The kernel-entry count on all harts (sel_debug_kernel_entries; the bench holds the debug cap). */
 static sel_word_t kernel_entries(void)
 {
-    sel_word_t entries = 0;
-    sel_debug_kernel_entries(&entries);
-    return entries;
+    sel_kernel_entries_t counts = { 0 };
+    sel_debug_kernel_entries(&counts);
+    return counts.entries;
 }
 
 static sel_word_t samples[ROUNDS];

@@ -131,6 +131,7 @@ void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
 {
     h->kernel_entries++;
     if (scause & SCAUSE_INTERRUPT) {
+        h->interrupt_entries++;
         handle_interrupt(h, scause & ~SCAUSE_INTERRUPT);
     } else if (h->current == t) {
         /* (If another hart stalled t while we waited for the lock, t restarts the instruction later.) */

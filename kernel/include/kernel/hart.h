@@ -22,6 +22,8 @@ struct hart {
     int plic_context;               /* S-mode PLIC context, -1 if none */
     word_t slow_ipc_syscalls;       /* Call and ReplyRecv the slow path handled (DebugFastpath) */
     word_t kernel_entries;          /* traps from user mode, the fastpath's included (DebugKernelEntries) */
+    word_t interrupt_entries;       /* of those, interrupts */
+    word_t ipis_sent;               /* IPIs this hart sent to others */
     bool fastpath_on;               /* stvec is trap_entry, not trap_entry_without_fastpath */
     /*
      * CPU accounting (DebugCpuTime): the instructions since charged_since

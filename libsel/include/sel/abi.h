@@ -33,7 +33,8 @@ enum sel_syscall {
     SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */
     SEL_SYS_DEBUG_FASTPATH = -17,      /* [debug cap] a2 = sel_fastpath_mode in, slow-path Call/ReplyRecv count out */
     SEL_SYS_URET = -18,                /* return from a user-interrupt handler (sel/uintr.h) */
-    SEL_SYS_DEBUG_KERNEL_ENTRIES = -19, /* [debug cap] a2 out: traps from user mode since boot, all harts */
+    /* [debug cap] out: a2 traps from user mode since boot, a3 those that were interrupts, a4 IPIs sent; all harts */
+    SEL_SYS_DEBUG_KERNEL_ENTRIES = -19,
     /* [debug cap] a2 = TCB cptr (0: none), a3 = hart in; out: a2 the thread's instructions, a3 the hart's idle, a4 its
        instructions in the kernel for no thread, a5 instret then (sel_debug_cpu_time) */
     SEL_SYS_DEBUG_CPU_TIME = -20,

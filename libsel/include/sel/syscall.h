@@ -277,20 +277,27 @@ static inline sel_error_t sel_debug_fastpath(sel_fastpath_mode_t mode, sel_word_
     return err;
 }
 
+/* Counts since boot, on all harts (DebugKernelEntries). */
+typedef struct sel_kernel_entries {
+    sel_word_t entries;     /* user mode entered the kernel: syscalls (fastpath or not), faults, interrupts */
+    sel_word_t interrupts;  /* of those, interrupts that arrived while user code ran (ticks, IPIs, devices) */
+    sel_word_t ipis;        /* IPIs one hart sent another (to wake, preempt, stall or interrupt a thread) */
+} sel_kernel_entries_t;
+
 /*
- * *entries gets how many times user mode has entered the kernel since
- * boot, on all harts: syscalls (fastpath or not), faults and interrupts
- * that arrived while user code ran, this call included.  Interrupts that
- * wake an idle hart are not entries.  For benchmarks that claim to avoid
- * the kernel.  Needs the debug cap.
+ * Fills *out: how many times user mode has entered the kernel (this call
+ * included), how many of those entries were interrupts (interrupts that
+ * wake an idle hart are not entries), and how many IPIs the kernel sent.
+ * For benchmarks that claim to avoid the kernel, and tests that must not
+ * count the timer.  Needs the debug cap.
  */
-static inline sel_error_t sel_debug_kernel_entries(sel_word_t *entries)
+static inline sel_error_t sel_debug_kernel_entries(sel_kernel_entries_t *out)
 {
-    sel_word_t count = 0;
-    sel_error_t err = sel__debug_call(SEL_SYS_DEBUG_KERNEL_ENTRIES, &count, NULL);
-    if (!err)
-        *entries = count;
-    return err;
+    sel_word_t a0 = sel_debug_cap, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    sel__syscall(SEL_SYS_DEBUG_KERNEL_ENTRIES, &a0, 0, &m0, &m1, &m2, &m3);
+    if (a0 == SEL_NO_ERROR)
+        *out = (sel_kernel_entries_t){ m0, m1, m2 };
+    return (sel_error_t)a0;
 }
 
 /*
