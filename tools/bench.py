@@ -20,6 +20,9 @@ SEL4 = {
     "signal_wakeup_instructions": 739,
     "ipc_call_instructions": 335,
     "ipc_call_10_words_instructions": 1062,
+    # seL4 on the HiFive Unleashed, IRQ to the user-level handler (cycles): REFERENCE.md
+    "irq_to_handler_notification_instructions": 798,
+    "irq_to_handler_token_instructions": 798,
 }
 LABELS = {
     "null_syscall_instructions": "null syscall, round trip",
@@ -31,6 +34,8 @@ LABELS = {
     "token_blocked_instructions": "token -> handler, receiver blocked in Wait (higher priority)",
     "token_descheduled_instructions": "token -> handler, receiver ready (send + sender blocks)",
     "token_running_instructions": "token -> handler, receiver running on the other hart (both)",
+    "irq_to_handler_notification_instructions": "UART IRQ -> driver (other address space) after its Wait",
+    "irq_to_handler_token_instructions": "UART IRQ -> driver's user-interrupt handler (token)",
     "ring_push_publish_instructions": "ring: push + publish of one message (no wake-up)",
     "ring_pop_release_instructions": "ring: pop of one message, with its release (no wake-up)",
     "ring_push_batched_instructions": "ring: push, per message of a batch of 16 (one publish)",

@@ -260,6 +260,11 @@ sel_error_t sel_irq_handler_set_notification(sel_cptr_t handler, sel_cptr_t ntfn
     return invoke(handler, SEL_IRQ_HANDLER_SET_NOTIFICATION, 0, NULL, 1, CAPS(ntfn));
 }
 
+sel_error_t sel_irq_handler_set_user_interrupt(sel_cptr_t handler, sel_cptr_t token)
+{
+    return invoke(handler, SEL_IRQ_HANDLER_SET_USER_INTERRUPT, 0, NULL, 1, CAPS(token));
+}
+
 sel_error_t sel_irq_handler_clear(sel_cptr_t handler)
 {
     return invoke(handler, SEL_IRQ_HANDLER_CLEAR, 0, NULL, 0, NULL);

@@ -105,6 +105,8 @@ enum sel_invocation {
 
     SEL_NOTIFICATION_SET_ALARM,     /* a Call with any other label on a notification signals it */
 
+    SEL_IRQ_HANDLER_SET_USER_INTERRUPT,
+
     SEL_NUM_INVOCATIONS
 };
 
