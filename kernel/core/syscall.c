@@ -10,6 +10,7 @@
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/notification.h>
+#include <kernel/preempt.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
@@ -57,6 +58,15 @@ static word_t decode_object_invocation(struct invocation *inv)
         return decode_irq_control_invocation(inv);
     case SEL_CAP_TYPE_IRQ_HANDLER:
         return decode_irq_handler_invocation(inv);
+    case SEL_CAP_TYPE_ZOMBIE:
+        /*
+         * The CNode invoked held its own last cap, whose Delete (or the
+         * Revoke that destroyed it) was preempted: made again, the call
+         * finishes the work.
+         */
+        if (inv->label != SEL_CNODE_DELETE && inv->label != SEL_CNODE_REVOKE)
+            return inv_error_cap(inv, 0);
+        return cap_delete_preemptible(inv->slot);
     default:
         return inv_error_cap(inv, 0);
     }
@@ -137,8 +147,16 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
             }
             inv.extra[inv.extra_count++] = e.slot;
         }
-        if (err == SEL_NO_ERROR)
+        if (err == SEL_NO_ERROR) {
+            preemption_start();
             err = decode_object_invocation(&inv);
+        }
+        if (err == KERNEL_PREEMPTED) {
+            /* Stopped at a preemption point, all consistent: back to the ecall, to be made again. */
+            t->ctx.regs[REG_PC] -= 4;
+            preemption_yield(this_hart());
+            return;
+        }
         /* The invoker may have suspended or destroyed itself: then nobody waits for the answer. */
         if (is_call && t->state == THREAD_RUNNING)
             set_reply_tag(t, err, inv.reply_length);

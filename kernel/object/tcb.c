@@ -96,7 +96,7 @@ void tcb_destroy(struct tcb *t)
     for (unsigned i = 0; i < num_harts; i++)
         if (harts[i].charged == t)
             harts[i].charged = NULL;
-    reap_tcb(t);
+    /* Its slots are deleted after this, from the reap list (cap.c). */
 }
 
 /* ---- invocations ------------------------------------------------------------ */

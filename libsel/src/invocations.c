@@ -300,7 +300,7 @@ const char *sel_cap_type_name(int cap_type)
 {
     static const char *const names[] = {
         "null", "untyped", "endpoint", "notification", "cnode", "tcb", "frame", "page table",
-        "asid control", "asid pool", "irq control", "irq handler", "user interrupt", "debug",
+        "asid control", "asid pool", "irq control", "irq handler", "user interrupt", "debug", "zombie",
     };
     return (unsigned)cap_type < sizeof(names) / sizeof(names[0]) ? names[cap_type] : "unknown";
 }

@@ -24,6 +24,7 @@ struct hart {
     word_t kernel_entries;          /* traps from user mode, the fastpath's included (DebugKernelEntries) */
     word_t interrupt_entries;       /* of those, interrupts */
     word_t ipis_sent;               /* IPIs this hart sent to others */
+    unsigned preempt_work;          /* work since the last look at interrupts (preempt.h) */
     bool fastpath_on;               /* stvec is trap_entry, not trap_entry_without_fastpath */
     /*
      * CPU accounting (DebugCpuTime): the instructions since charged_since

@@ -95,7 +95,8 @@ struct tcb {
     uint16_t satp_asid_word;    /* ... and which word */
     struct hart *satp_asid_marked_on;   /* the hart whose asid_used has that bit set for us */
     word_t fault_msg[4];        /* fault-specific words of the fault message */
-    word_t reap_link;           /* links a dying TCB into the reap list */
+    word_t reap_link;           /* links a dying TCB into the reap list ... */
+    word_t reap_progress;       /* ... and counts its slots deleted so far */
     word_t cpu_instructions;    /* run in user mode and in the kernel for it (DebugCpuTime), up to its last switch */
     char name[16];
 
@@ -185,7 +186,7 @@ void tcb_cancel_ipc(struct tcb *t);
 void tcb_suspend(struct tcb *t);
 /* Makes an inactive thread runnable. */
 void tcb_resume(struct tcb *t);
-/* Called when the last cap to the TCB goes: suspends it and queues its slots for deletion. */
+/* Called when the last cap to the TCB goes: suspends it and unbinds it (cap.c then deletes its slots). */
 void tcb_destroy(struct tcb *t);
 void tcb_unbind_notification(struct tcb *t);
 

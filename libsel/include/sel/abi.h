@@ -163,6 +163,7 @@ enum sel_cap_type {
     SEL_CAP_TYPE_IRQ_HANDLER,
     SEL_CAP_TYPE_USER_INTERRUPT,
     SEL_CAP_TYPE_DEBUG,           /* the debug calls marked [debug cap] above */
+    SEL_CAP_TYPE_ZOMBIE,          /* a slot whose Delete was preempted: Delete it again to finish */
     SEL_NUM_CAP_TYPES
 };
 
