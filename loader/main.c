@@ -37,6 +37,8 @@ static _Noreturn void fail(const char *fmt, ...)
     printf("\n");
     va_end(ap);
     sel_debug_halt(1);
+    for (;;)
+        sel_tcb_suspend(SEL_CAP_INIT_TCB);
 }
 
 static sel_cptr_t slot(void)
@@ -297,6 +299,18 @@ static void route_irqs(void)
     }
 }
 
+/* ---- the debug capability: kept, except for the component-test driver ---------------- */
+
+static void give_debug_caps(void)
+{
+    for (uint32_t i = 0; i < spec->num_components; i++) {
+        const struct spec_component *c = &spec->components[i];
+        if (c->debug_slot)
+            check(sel_cnode_copy(object_cap[c->cnode], c->debug_slot, c->radix, SEL_CAP_INIT_CNODE, SEL_CAP_DEBUG,
+                                 64, SEL_ALL_RIGHTS), "giving the debug capability", c->name);
+    }
+}
+
 /* ---- threads ----------------------------------------------------------------------------- */
 
 static void setup_threads(void)
@@ -328,8 +342,10 @@ static void setup_threads(void)
         regs.sp = t->stack_top;
         regs.a0 = t->role;
         regs.a1 = t->ipc_buffer;
+        regs.a2 = c->debug_slot;
         check(sel_tcb_write_registers(tcb, false, SEL_USER_CONTEXT_WORDS, &regs), "setting registers", t->name);
-        sel_debug_name_thread(tcb, t->name);
+        /* The kernel puts its name before what the thread prints. */
+        check(sel_debug_name_thread(tcb, t->name), "naming the thread", t->name);
     }
 }
 
@@ -445,6 +461,7 @@ int main(void)
             false, spec->objects[m->frame].name);
     }
     route_irqs();
+    give_debug_caps();
     setup_threads();
 
     for (uint32_t i = 0; i < spec->num_components; i++) {

@@ -82,6 +82,8 @@ struct spec_component {
     uint64_t image_limit;
     uint32_t first_thread;
     uint32_t num_threads;
+    /* Where it gets a copy of the loader's debug capability; 0 (for every component but a test driver): none. */
+    uint32_t debug_slot;
 };
 
 struct spec {

@@ -26,6 +26,8 @@ LABELS = {
     "token_blocked_instructions": "token -> handler, receiver blocked in Wait (higher priority)",
     "token_descheduled_instructions": "token -> handler, receiver ready (send + sender blocks)",
     "token_running_instructions": "token -> handler, receiver running on the other hart (both)",
+    "irq_to_handler_notification_instructions": "UART IRQ -> driver (other address space) after its Wait",
+    "irq_to_handler_token_instructions": "UART IRQ -> driver's user-interrupt handler (token)",
     "ring_push_publish_instructions": "ring: push + publish of one message (no wake-up)",
     "ring_pop_release_instructions": "ring: pop of one message, with its release (no wake-up)",
     "ring_push_batched_instructions": "ring: push, per message of a batch of 16 (one publish)",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs a test image in QEMU and collects its results.
 
-The image prints one line per test case, "PASS <name>" or "FAIL <name>: <why>",
+The image prints one line per test case, "PASS <name>" or "FAIL <name>: <why>"
+(behind "driver: " for the component-test driver),
 and "ALL TESTS DONE" at the end, then powers off.  Everything QEMU prints is
 shown and saved to the log.  The results file gets one "PASS name" or
 "FAIL name: why" line per case, plus a failure for the run itself if QEMU timed
@@ -23,7 +24,8 @@ import subprocess
 import sys
 import time
 
-RESULT = re.compile(r"^(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?")
+# The component-test driver's lines come behind its name, as every component's do (docs/kernel.md).
+RESULT = re.compile(r"^(?:driver: )?(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?")
 
 # What a booted system prints when something goes wrong.  The kernel prints its boot lines
 # (kernel/core/boot.c), and after them only on trouble: a kernel trap ("kernel: BUG: ..."), a thread

@@ -19,6 +19,8 @@ import yaml
 from . import yamlpos
 from .errors import Collector, Problems
 
+# The test driver's name; the loader gives it a copy of its debug capability, to end the run (sel_debug_halt).
+DRIVER = "driver"
 TEST_KEYS = {"component", "priority", "driver_priority", "hart", "devices", "sizes", "entries"}
 
 

@@ -97,6 +97,7 @@ class ComponentLayout:
         self.runs_loop = False           # its main thread runs the event loop (sel/loop.h)
         self.alarm_bit = None            # the notification bit of the loop's timers
         self.user_interrupt = None       # what tokens interrupt its loop thread with, if any
+        self.debug_slot = 0              # where the loader puts a copy of its debug cap (test drivers only)
 
     def user_interrupt_obj(self, spec):
         """The UserInterrupt bound to the loop thread, made on first use (a ring woken by tokens)."""
@@ -179,7 +180,8 @@ class Spec:
         }
 
 
-def build(system):
+def build(system, debug_holders=()):
+    """debug_holders: the components that get a copy of the loader's debug cap (a test driver)."""
     spec = Spec(system)
     # Address spaces: one per group, one per component outside groups.
     vspace_of = {}
@@ -215,6 +217,8 @@ def build(system):
         comp.cnode = spec.obj("cnode", f"{comp.name} cspace")
         comp.notification = spec.obj("notification", f"{comp.name} notification")
         spec.cap(comp, "notification", comp.notification, ALL_RIGHTS)
+        if comp.name in debug_holders:
+            comp.debug_slot = comp.slot("debug")
         if provides_rpc:
             comp.endpoint = spec.obj("endpoint", f"{comp.name} endpoint")
             spec.cap(comp, "endpoint", comp.endpoint, ALL_RIGHTS)

@@ -52,7 +52,7 @@ def main(argv=None):
         return 1
 
     try:
-        spec = layout.build(system)
+        spec = layout.build(system, debug_holders={harness.DRIVER} if args.test_component else set())
     except ValueError as e:
         print(f"{os.path.relpath(system_path, root)}:{system.components_line}: {e}", file=sys.stderr)
         print("codegen: 1 problem; nothing generated", file=sys.stderr)

@@ -4,5 +4,5 @@
 
 void log_write(const void *line, size_t line_len)
 {
-    printf("[log] %s: %.*s\n", log_client_name(), (int)line_len, (const char *)line);
+    printf("[%s] %.*s\n", log_client_name(), (int)line_len, (const char *)line);
 }

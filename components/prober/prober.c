@@ -4,9 +4,9 @@
 
 int run(void)
 {
-    printf("prober: chaos_divide(84, 2) = %d\n", (int)chaos_divide(84, 2));
-    printf("prober: asking the chaos server to write through a null pointer\n");
+    printf("chaos_divide(84, 2) = %d\n", (int)chaos_divide(84, 2));
+    printf("asking the chaos server to write through a null pointer\n");
     chaos_crash(0);
-    printf("prober: the chaos server came back from crashing\n");
+    printf("the chaos server came back from crashing\n");
     return 0;
 }

@@ -12,12 +12,12 @@
 int run(void)
 {
     volatile uint8_t *regs = (volatile uint8_t *)serial_regs;
-    printf("uart_probe: line status register reads %#x\n", regs[UART_LSR]);
+    printf("line status register reads %#x\n", regs[UART_LSR]);
     regs[UART_IER] = UART_IER_THRE;
     serial_irq_wait();
     regs[UART_IER] = 0;
     serial_irq_ack();
-    printf("uart_probe: the transmitter-empty interrupt arrived through the kernel\n");
+    printf("the transmitter-empty interrupt arrived through the kernel\n");
     done_emit();
     return 0;
 }

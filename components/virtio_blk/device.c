@@ -76,7 +76,7 @@ static uint64_t config_read64(uint32_t offset)
 
 static bool refuse(const char *why)
 {
-    printf("virtio_blk: %s; every request will be answered device_error\n", why);
+    printf("%s; every request will be answered device_error\n", why);
     virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
     blk_device.usable = false;
     return false;
@@ -104,7 +104,7 @@ bool device_start(void)
         snprintf(why, sizeof(why), "its device is not virtio-mmio (magic %#x, not %#x)", (unsigned)magic,
                  (unsigned)VIRTIO_MMIO_MAGIC);
         blk_device.usable = false;
-        printf("virtio_blk: %s; every request will be answered device_error\n", why);
+        printf("%s; every request will be answered device_error\n", why);
         return false;
     }
     if (version != 2) {
@@ -218,7 +218,7 @@ bool device_start(void)
                                                     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
     blk_device.usable = true;
     uint64_t bytes = blk_device.capacity * BLK_SECTOR;
-    printf("virtio_blk: virtio-blk (virtio-mmio 2, vendor %#x): %llu sectors of 512 bytes (%llu KiB), block size "
+    printf("virtio-blk (virtio-mmio 2, vendor %#x): %llu sectors of 512 bytes (%llu KiB), block size "
            "%u%s; features VERSION_1 RING_EVENT_IDX BLK_F_FLUSH%s%s; queue of %u descriptors, %u data segments per "
            "request, requests of up to %u KiB\n",
            (unsigned)virtio_mmio_read(regs, VIRTIO_MMIO_VENDOR_ID), (unsigned long long)blk_device.capacity,
@@ -402,7 +402,7 @@ void device_interrupt(void)
  */
 void device_fail(const char *why)
 {
-    printf("virtio_blk: %s; the device is reset, and every request is answered device_error from now on\n", why);
+    printf("%s; the device is reset, and every request is answered device_error from now on\n", why);
     virtio_mmio_write(regs, VIRTIO_MMIO_STATUS, 0);
     blk_device.usable = false;
     for (uint16_t i = 0; i < queue_size; i++) {

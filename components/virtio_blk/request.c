@@ -97,7 +97,7 @@ void client_start(struct client *c, const struct client_port *port, void *data, 
     size_t usable = data_size < (size_t)BLK_MAX_DATA_PAGES * BLK_PAGE ? data_size
                                                                        : (size_t)BLK_MAX_DATA_PAGES * BLK_PAGE;
     if (usable < data_size)
-        printf("virtio_blk: client %s: its data region is %zu KiB; requests can name only its first %zu KiB\n",
+        printf("client %s: its data region is %zu KiB; requests can name only its first %zu KiB\n",
                port->name, data_size >> 10, usable >> 10);
     c->data_size = usable;
     size_t pages = (usable + BLK_PAGE - 1) / BLK_PAGE;
@@ -111,7 +111,7 @@ void client_start(struct client *c, const struct client_port *port, void *data, 
                                .index = (uint16_t)((c - blk_clients) * BLK_MAX_IN_FLIGHT + i) };
         c->free_list = q;
     }
-    printf("virtio_blk: client %s: data region of %zu KiB in %u physically contiguous run%s\n", port->name,
+    printf("client %s: data region of %zu KiB in %u physically contiguous run%s\n", port->name,
            usable >> 10, c->runs, c->runs == 1 ? "" : "s");
 }
 

@@ -184,7 +184,7 @@ static void answer(struct port *p, uint64_t tag, uint32_t offset, uint32_t lengt
         return;
     if (p->deferred_count == DEFERRED_MAX) {
         /* Cannot happen (see struct port); if it did, say so rather than lose it quietly. */
-        printf("virtio_net: port '%s': more than %u answers waiting; lost the one for tag %llu\n", p->name,
+        printf("port '%s': more than %u answers waiting; lost the one for tag %llu\n", p->name,
                DEFERRED_MAX, (unsigned long long)tag);
         return;
     }
@@ -589,7 +589,7 @@ static void check_link(void)
         return;
     dev.link_up = up;
     counters.link_changes++;
-    printf("virtio_net: link %s\n", up ? "up" : "down");
+    printf("link %s\n", up ? "up" : "down");
     link_emit();
 }
 
@@ -601,7 +601,7 @@ static void check_link(void)
  */
 static void device_failed(void)
 {
-    printf("virtio_net: the device reports an error (status %#x); every loan comes back no_device from now on\n",
+    printf("the device reports an error (status %#x); every loan comes back no_device from now on\n",
            reg_read(VIRTIO_MMIO_STATUS));
     reg_write(VIRTIO_MMIO_STATUS, 0);
     dev.ok = false;
@@ -696,7 +696,7 @@ static bool fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("virtio_net: cannot use the device: ");
+    printf("cannot use the device: ");
     vprintf(fmt, ap);
     printf("; every loan will be answered no_device\n");
     va_end(ap);
@@ -812,7 +812,7 @@ static bool client_setup(struct client *c, void *region, size_t size, uint64_t (
     c->page_paddr = calloc(c->pages ? c->pages : 1, sizeof(uint64_t));
     c->held = calloc(c->pages ? c->pages : 1, sizeof(uint64_t));
     if (!c->page_paddr || !c->held) {
-        printf("virtio_net: the frames region of %s (%lu KiB) needs %lu bytes of bookkeeping; the heap is too "
+        printf("the frames region of %s (%lu KiB) needs %lu bytes of bookkeeping; the heap is too "
                "small (heap: in system.yaml)\n", c->name, (unsigned long)(size >> 10),
                (unsigned long)(2 * c->pages * sizeof(uint64_t)));
         c->size = 0;   /* every loan is then out of region */
@@ -841,10 +841,10 @@ void init(void)
     char names[160];
     feature_names(names, sizeof(names), dev.features);
     unsigned runs = client_runs(&clients[0]);
-    printf("virtio_net: virtio-net device, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s; queues of %u and %u "
+    printf("virtio-net device, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s; queues of %u and %u "
            "descriptors; features %s\n", dev.mac[0], dev.mac[1], dev.mac[2], dev.mac[3], dev.mac[4], dev.mac[5],
            dev.link_up ? "up" : "down", dev.rx.size, dev.tx.size, names);
-    printf("virtio_net: frames region %lu KiB in %u pages, %s (%u run%s)\n", (unsigned long)(frames_size >> 10),
+    printf("frames region %lu KiB in %u pages, %s (%u run%s)\n", (unsigned long)(frames_size >> 10),
            clients[0].pages, runs == 1 ? "physically contiguous" : "not physically contiguous", runs,
            runs == 1 ? "" : "s");
     service();   /* the drop buffers go in: the device can receive from now on */

@@ -97,7 +97,7 @@ static paddr_t boot_alloc_page(void) { return boot_alloc(12); }
 
 /* ---- the root task --------------------------------------------------------- */
 
-static struct cte *root_cnode;
+struct cte *root_cnode;
 static word_t next_slot = SEL_NUM_INITIAL_CAPS;
 static word_t root_cnode_slots = BIT(ROOT_CNODE_RADIX);
 
@@ -288,6 +288,7 @@ static struct tcb *create_root_task(void)
     root_cap(SEL_CAP_INIT_ASID_POOL, cap_make(SEL_CAP_TYPE_ASID_POOL, (word_t)pool, 0, SEL_ALL_RIGHTS));
     root_cap(SEL_CAP_BOOTINFO_FRAME, frame_cap(bootinfo_pa, 12, SEL_CAN_READ, true, bootinfo_va, false));
     root_cap(SEL_CAP_INIT_IPC_BUFFER, frame_cap(ipc_pa, 12, SEL_READ_WRITE, true, ipc_va, false));
+    root_cap(SEL_CAP_DEBUG, cap_make(SEL_CAP_TYPE_DEBUG, 0, 0, SEL_ALL_RIGHTS));
 
     /* The archive pages, read-only. */
     bi->archive_frames.start = next_slot;
@@ -356,6 +357,7 @@ static void hart_init_local(struct hart *h)
     csr_clear(sstatus, SSTATUS_SIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM);
     csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
     h->satp = kernel_satp;
+    h->charged_since = csr_read(instret);
     if (h->plic_context >= 0)
         plic_init_context(h->plic_context);
     timer_start(h);

@@ -9,6 +9,8 @@
 #include "../arch/riscv/csr.h"
 
 word_t big_lock;
+word_t lock_waiters;
+word_t lock_generation;
 
 static void answer_stall(struct hart *h)
 {
@@ -29,10 +31,13 @@ static void answer_stall(struct hart *h)
 void kernel_lock_contended(struct hart *h)
 {
     unsigned turns = 0;
+    __atomic_fetch_add(&lock_waiters, 1, __ATOMIC_RELAXED);
     do {
         do {
             answer_stall(h);
             spin_wait_turn(&turns);
         } while (__atomic_load_n(&big_lock, __ATOMIC_RELAXED));
     } while (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE));
+    __atomic_fetch_sub(&lock_waiters, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&lock_generation, 1, __ATOMIC_RELEASE);
 }

@@ -1,10 +1,12 @@
 /*
  * Kernel console.  Early output goes through SBI; once the kernel page
  * table maps the UART that the device tree names as stdout, output goes to
- * it directly (polling, no interrupts).
+ * it directly (polling, no interrupts).  Lines belong to one writer each,
+ * and threads' lines carry their prefix (console.h).
  */
-#include <kernel/printk.h>
 #include <kernel/config.h>
+#include <kernel/console.h>
+#include <kernel/printk.h>
 #include "../arch/riscv/sbi.h"
 
 static volatile uint8_t *uart;
@@ -37,10 +39,10 @@ static void uart_write(unsigned reg, uint32_t v)
         *p = (uint8_t)v;
 }
 
-void console_putchar(char c)
+static void output(char c)
 {
     if (c == '\n')
-        console_putchar('\r');
+        output('\r');
     if (!uart) {
         sbi_console_putchar(c);
         return;
@@ -49,6 +51,19 @@ void console_putchar(char c)
         ;
     uart_write(UART_THR, (uint8_t)c);
 }
+
+/* Whose line is on the console (console.h); the kernel's own lines have no prefix added. */
+static struct console_lines lines;
+static const char kernel_writer;
+
+void console_putchar(char c) { console_lines_write(&lines, &kernel_writer, NULL, 0, &c, 1, output); }
+
+void console_write(const void *writer, const char *prefix, size_t prefix_len, const char *text, size_t n)
+{
+    console_lines_write(&lines, writer, prefix, prefix_len, text, n, output);
+}
+
+void console_forget(const void *writer) { console_lines_forget(&lines, writer); }
 
 static void put_string(const char *s, int width, bool left)
 {

@@ -58,7 +58,11 @@ void sched_dequeue(struct tcb *t)
     t->in_ready_queue = false;
 }
 
-void hart_kick(unsigned index) { sbi_send_ipi(1, harts[index].hartid); }
+void hart_kick(unsigned index)
+{
+    this_hart()->ipis_sent++;
+    sbi_send_ipi(1, harts[index].hartid);
+}
 
 void thread_make_runnable(struct tcb *t)
 {

@@ -10,12 +10,14 @@
 #include <kernel/irq.h>
 #include <kernel/kernel.h>
 #include <kernel/notification.h>
+#include <kernel/preempt.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/untyped.h>
 #include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
+#include "../arch/riscv/csr.h"
 
 static void set_reply_tag(struct tcb *t, word_t label, word_t length)
 {
@@ -56,6 +58,15 @@ static word_t decode_object_invocation(struct invocation *inv)
         return decode_irq_control_invocation(inv);
     case SEL_CAP_TYPE_IRQ_HANDLER:
         return decode_irq_handler_invocation(inv);
+    case SEL_CAP_TYPE_ZOMBIE:
+        /*
+         * The CNode invoked held its own last cap, whose Delete (or the
+         * Revoke that destroyed it) was preempted: made again, the call
+         * finishes the work.
+         */
+        if (inv->label != SEL_CNODE_DELETE && inv->label != SEL_CNODE_REVOKE)
+            return inv_error_cap(inv, 0);
+        return cap_delete_preemptible(inv->slot);
     default:
         return inv_error_cap(inv, 0);
     }
@@ -117,7 +128,8 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
     default: {
         struct invocation inv = { 0 };
         inv.thread = t;
-        inv.buffer = tcb_ipc_buffer(t);
+        inv.buffer = tcb_ipc_buffer(t, SEL_CAN_READ);
+        inv.reply_buffer = tcb_ipc_buffer(t, SEL_READ_WRITE);
         inv.slot = l.slot;
         inv.label = sel_msginfo_label(info);
         inv.length = sel_msginfo_length(info);
@@ -135,8 +147,16 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
             }
             inv.extra[inv.extra_count++] = e.slot;
         }
-        if (err == SEL_NO_ERROR)
+        if (err == SEL_NO_ERROR) {
+            preemption_start();
             err = decode_object_invocation(&inv);
+        }
+        if (err == KERNEL_PREEMPTED) {
+            /* Stopped at a preemption point, all consistent: back to the ecall, to be made again. */
+            t->ctx.regs[REG_PC] -= 4;
+            preemption_yield(this_hart());
+            return;
+        }
         /* The invoker may have suspended or destroyed itself: then nobody waits for the answer. */
         if (is_call && t->state == THREAD_RUNNING)
             set_reply_tag(t, err, inv.reply_length);
@@ -153,17 +173,24 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
     }
 }
 
+/*
+ * A thread about to block with user interrupts to take (raised while it
+ * was on its way here) takes them instead: back to its ecall, so that
+ * after uret it blocks, as a woken one does (user_interrupt.c).  One that
+ * will not block (a message or a signal is there) receives it first and
+ * takes them on its way out, as from any syscall: so a flood of tokens
+ * cannot keep a thread from ever receiving its messages.
+ */
+static bool takes_user_interrupts_instead(struct tcb *t, bool blocking, bool would_block)
+{
+    if (!blocking || !would_block || !user_interrupt_pending(t) || !user_interrupt_deliverable(t))
+        return false;
+    t->ctx.regs[REG_PC] -= 4;
+    return true;
+}
+
 static void handle_recv(struct tcb *t, bool blocking)
 {
-    /*
-     * A thread about to block with user interrupts to take (raised while it
-     * was on its way here) takes them instead: back to its ecall, so that
-     * after uret it blocks, as a woken one does (user_interrupt.c).
-     */
-    if (blocking && user_interrupt_pending(t) && user_interrupt_deliverable(t)) {
-        t->ctx.regs[REG_PC] -= 4;
-        return;
-    }
     word_t cptr = t->ctx.regs[REG_A0];
     struct lookup l = lookup_cap(t, cptr);
     if (!l.slot) {
@@ -172,19 +199,26 @@ static void handle_recv(struct tcb *t, bool blocking)
     }
     struct cap *cap = &l.slot->cap;
     switch (cap->type) {
-    case SEL_CAP_TYPE_ENDPOINT:
+    case SEL_CAP_TYPE_ENDPOINT: {
         if (!(cap->rights & SEL_CAN_READ))
             break;
+        struct endpoint *ep = endpoint_of(cap);
+        bool would_block = ep->state != EP_SEND && !(t->bound_ntfn && t->bound_ntfn->state == NTFN_ACTIVE);
+        if (takes_user_interrupts_instead(t, blocking, would_block))
+            return;
         /* As in seL4, receiving drops a reply this thread still owes (its caller stays blocked). */
         reply_unlink(t);
         if (notification_deliver_bound(t))
             return;
-        endpoint_receive(endpoint_of(cap), t, blocking);
+        endpoint_receive(ep, t, blocking);
         return;
+    }
     case SEL_CAP_TYPE_NOTIFICATION: {
         struct notification *n = notification_of(cap);
         if (!(cap->rights & SEL_CAN_READ) || (n->bound_tcb && n->bound_tcb != t))
             break;
+        if (takes_user_interrupts_instead(t, blocking, n->state != NTFN_ACTIVE))
+            return;
         notification_wait(n, t, blocking);
         return;
     }
@@ -194,18 +228,71 @@ static void handle_recv(struct tcb *t, bool blocking)
     cap_fault(t, cptr, true, SEL_LOOKUP_MISSING_CAPABILITY);
 }
 
-static void debug_name_thread(struct tcb *t)
+/* ---- debug calls ------------------------------------------------------------ */
+
+/* The answer of a debug call: a0 = error; a2 = which argument was wrong, for an error. */
+static void debug_answer(struct tcb *t, word_t err, word_t which)
+{
+    t->ctx.regs[REG_A0] = err;
+    if (err)
+        t->ctx.regs[REG_A2] = which;
+}
+
+/*
+ * Whether a0 names a debug capability, which the calls that act on the
+ * whole machine need (sel/abi.h).  If not, they answer
+ * SEL_INVALID_CAPABILITY for argument 0 and do nothing.
+ */
+static bool debug_authorized(struct tcb *t)
 {
     struct lookup l = lookup_cap(t, t->ctx.regs[REG_A0]);
-    word_t *buffer = tcb_ipc_buffer(t);
-    if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB || !buffer)
+    if (l.slot && l.slot->cap.type == SEL_CAP_TYPE_DEBUG)
+        return true;
+    debug_answer(t, SEL_INVALID_CAPABILITY, 0);
+    return false;
+}
+
+/* Names the thread a2 names (for kernel messages and console prefixes); the name is in the IPC buffer. */
+static void debug_name_thread(struct tcb *t)
+{
+    struct lookup l = lookup_cap(t, t->ctx.regs[REG_A2]);
+    if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB) {
+        debug_answer(t, SEL_INVALID_CAPABILITY, 1);
         return;
+    }
+    word_t *buffer = tcb_ipc_buffer(t, SEL_CAN_READ);
+    if (!buffer) {
+        debug_answer(t, SEL_ILLEGAL_OPERATION, 0);
+        return;
+    }
     struct tcb *target = tcb_of(&l.slot->cap);
     const char *name = (const char *)&buffer[IPCBUF_MSG(0)];
     size_t i = 0;
+    /* Printable characters only: a name starts console lines, and must not be able to end one. */
     for (; i + 1 < sizeof(target->name) && name[i]; i++)
-        target->name[i] = name[i];
+        target->name[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
     target->name[i] = 0;
+    debug_answer(t, SEL_NO_ERROR, 0);
+}
+
+/*
+ * What a thread prints goes out behind the name of its component (the
+ * name the loader gave it, up to the first '.': "client.server" prints as
+ * "client"), unless it is of the root task: its CSpace is the root task's,
+ * so it has the root task's authority anyway.
+ */
+static void thread_print(struct tcb *t, const char *text, size_t n)
+{
+    const struct cap *cspace = &t->slots[TCB_CSPACE].cap;
+    if (cspace->type == SEL_CAP_TYPE_CNODE && cnode_slots(cspace) == root_cnode) {
+        console_write(t, NULL, 0, text, n);
+        return;
+    }
+    const char *name = t->name[0] ? t->name : "(unnamed)";
+    size_t length = 0;
+    while (name[length] && name[length] != '.')
+        length++;
+    console_write(t, name, length, text, n);
 }
 
 static void unknown_syscall(struct tcb *t)
@@ -217,7 +304,11 @@ static void unknown_syscall(struct tcb *t)
 /* Turns the fastpath on or off on every hart; answers how often the slow path handled Call and ReplyRecv. */
 static void debug_fastpath(struct tcb *t)
 {
-    word_t mode = t->ctx.regs[REG_A0];
+    word_t mode = t->ctx.regs[REG_A2];
+    if (mode > SEL_FASTPATH_UNCHANGED) {
+        debug_answer(t, SEL_INVALID_ARGUMENT, 1);
+        return;
+    }
     if (mode == SEL_FASTPATH_ON || mode == SEL_FASTPATH_OFF) {
         fastpath_enabled = mode == SEL_FASTPATH_ON;
         /* Other harts follow when the kick arrives, before their user code runs again. */
@@ -231,16 +322,74 @@ static void debug_fastpath(struct tcb *t)
     word_t count = 0;
     for (unsigned i = 0; i < num_harts; i++)
         count += harts[i].slow_ipc_syscalls;
-    t->ctx.regs[REG_A0] = count;
+    t->ctx.regs[REG_A2] = count;
+    debug_answer(t, SEL_NO_ERROR, 0);
 }
 
-/* Answers how often user mode has entered the kernel since boot, on all harts (this call included). */
+/*
+ * Answers how often user mode has entered the kernel since boot, on all
+ * harts (this call included), how many of those were interrupts, and how
+ * many IPIs the harts sent each other.
+ */
 static void debug_kernel_entries(struct tcb *t)
 {
-    word_t count = 0;
+    word_t entries = 0, interrupts = 0, ipis = 0;
+    for (unsigned i = 0; i < num_harts; i++) {
+        entries += harts[i].kernel_entries;
+        interrupts += harts[i].interrupt_entries;
+        ipis += harts[i].ipis_sent;
+    }
+    t->ctx.regs[REG_A2] = entries;
+    t->ctx.regs[REG_A3] = interrupts;
+    t->ctx.regs[REG_A4] = ipis;
+    debug_answer(t, SEL_NO_ERROR, 0);
+}
+
+/*
+ * CPU accounting: the instructions thread a2 has run (user mode and the
+ * kernel for it) and those hart a3 spent idle and in the kernel for no
+ * thread, each including what has not been charged yet, all as of one
+ * instret reading (a5).
+ */
+static void debug_cpu_time(struct tcb *t)
+{
+    word_t cptr = t->ctx.regs[REG_A2], index = t->ctx.regs[REG_A3];
+    struct tcb *target = NULL;
+    if (cptr) {
+        struct lookup l = lookup_cap(t, cptr);
+        if (!l.slot || l.slot->cap.type != SEL_CAP_TYPE_TCB) {
+            debug_answer(t, SEL_INVALID_CAPABILITY, 1);
+            return;
+        }
+        target = tcb_of(&l.slot->cap);
+    }
+    if (index >= num_harts) {
+        debug_answer(t, SEL_RANGE_ERROR, 2);
+        return;
+    }
+    word_t now = csr_read(instret);
+    word_t ran = target ? target->cpu_instructions : 0;
     for (unsigned i = 0; i < num_harts; i++)
-        count += harts[i].kernel_entries;
-    t->ctx.regs[REG_A0] = count;
+        if (target && harts[i].charged == target && !harts[i].idling)
+            ran += now - harts[i].charged_since;
+    const struct hart *h = &harts[index];
+    word_t idle = h->idle_instructions, kernel = h->kernel_instructions;
+    if (h->idling)
+        idle += now - h->charged_since;
+    else if (!h->charged)
+        kernel += now - h->charged_since;
+    t->ctx.regs[REG_A2] = ran;
+    t->ctx.regs[REG_A3] = idle;
+    t->ctx.regs[REG_A4] = kernel;
+    t->ctx.regs[REG_A5] = now;
+    debug_answer(t, SEL_NO_ERROR, 0);
+}
+
+static void debug_halt(struct tcb *t)
+{
+    long status = (long)t->ctx.regs[REG_A2];
+    printk("kernel: thread '%s' halted the machine with status %ld\n", t->name, status);
+    machine_poweroff((int)status);
 }
 
 void handle_syscall(struct tcb *t)
@@ -281,44 +430,51 @@ void handle_syscall(struct tcb *t)
     case SEL_SYS_YIELD:
         this_hart()->rotate_current = true;
         break;
-    case SEL_SYS_DEBUG_PUT_CHAR:
-        console_putchar((char)t->ctx.regs[REG_A0]);
+    case SEL_SYS_DEBUG_PUT_CHAR: {
+        char c = (char)t->ctx.regs[REG_A0];
+        thread_print(t, &c, 1);
         break;
+    }
     case SEL_SYS_DEBUG_HALT:
-        printk("kernel: thread '%s' halted the machine with status %ld\n", t->name,
-               (long)t->ctx.regs[REG_A0]);
-        machine_poweroff((int)t->ctx.regs[REG_A0]);
+        if (debug_authorized(t))
+            debug_halt(t);
+        break;
     case SEL_SYS_DEBUG_CAP_IDENTIFY: {
         struct lookup l = lookup_cap(t, t->ctx.regs[REG_A0]);
         t->ctx.regs[REG_A0] = l.slot ? l.slot->cap.type : SEL_CAP_TYPE_NULL;
         break;
     }
     case SEL_SYS_DEBUG_NAME_THREAD:
-        debug_name_thread(t);
+        if (debug_authorized(t))
+            debug_name_thread(t);
         break;
     case SEL_SYS_NULL:
         break;
     case SEL_SYS_DEBUG_PUT_STRING: {
         /* A whole string under the kernel lock, so lines from different harts do not mix. */
-        word_t *buffer = tcb_ipc_buffer(t);
+        word_t *buffer = tcb_ipc_buffer(t, SEL_CAN_READ);
         word_t length = t->ctx.regs[REG_A0];
         if (!buffer)
             break;
         if (length > SEL_MSG_MAX_LENGTH * sizeof(word_t))
             length = SEL_MSG_MAX_LENGTH * sizeof(word_t);
-        const char *text = (const char *)&buffer[IPCBUF_MSG(0)];
-        for (word_t i = 0; i < length; i++)
-            console_putchar(text[i]);
+        thread_print(t, (const char *)&buffer[IPCBUF_MSG(0)], length);
         break;
     }
     case SEL_SYS_DEBUG_FASTPATH:
-        debug_fastpath(t);
+        if (debug_authorized(t))
+            debug_fastpath(t);
         break;
     case SEL_SYS_URET:
         user_interrupt_return(t);
         break;
     case SEL_SYS_DEBUG_KERNEL_ENTRIES:
-        debug_kernel_entries(t);
+        if (debug_authorized(t))
+            debug_kernel_entries(t);
+        break;
+    case SEL_SYS_DEBUG_CPU_TIME:
+        if (debug_authorized(t))
+            debug_cpu_time(t);
         break;
     default:
         t->ctx.regs[REG_PC] -= 4;

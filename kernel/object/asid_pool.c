@@ -7,6 +7,7 @@
 #include <kernel/cdt.h>
 #include <kernel/cnode.h>
 #include <kernel/invocation.h>
+#include <kernel/preempt.h>
 #include <kernel/string.h>
 #include <kernel/vspace.h>
 
@@ -55,6 +56,9 @@ word_t decode_asid_control_invocation(struct invocation *inv)
     if (!cap_is_null(&l.slot->cap))
         return SEL_DELETE_FIRST;
 
+    /* The untyped's memory is reused: no dying object may still be in it (cap.c). */
+    if (cap_reap_preemptible() == KERNEL_PREEMPTED)
+        return KERNEL_PREEMPTED;
     struct asid_pool *pool = paddr_to_kernel(untyped->cap.ptr);
     memset(pool, 0, sizeof(*pool));
     untyped->cap.data = BIT(SEL_ASID_POOL_BITS);

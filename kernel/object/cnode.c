@@ -72,6 +72,7 @@ word_t cap_derive(const struct cte *src, struct cap *out)
     case SEL_CAP_TYPE_PAGE_TABLE:
         return (src->cap.flags & (CAP_MAPPED | CAP_VSPACE_ROOT)) ? SEL_NO_ERROR : SEL_ILLEGAL_OPERATION;
     case SEL_CAP_TYPE_IRQ_CONTROL:
+    case SEL_CAP_TYPE_ZOMBIE:   /* a Delete in progress: there is nothing to copy */
         return SEL_ILLEGAL_OPERATION;
     default:
         return SEL_NO_ERROR;
@@ -213,11 +214,9 @@ word_t decode_cnode_invocation(struct invocation *inv)
 
     switch (inv->label) {
     case SEL_CNODE_REVOKE:
-        cap_revoke(target);
-        return SEL_NO_ERROR;
+        return cap_revoke_preemptible(target);   /* (preemptible: the syscall is then made again) */
     case SEL_CNODE_DELETE:
-        cap_delete(target);
-        return SEL_NO_ERROR;
+        return cap_delete_preemptible(target);
     case SEL_CNODE_CANCEL_BADGED_SENDS:
         /* As in seL4, only a cap with every right may cancel other senders. */
         if (target->cap.type != SEL_CAP_TYPE_ENDPOINT || (target->cap.rights & SEL_ALL_RIGHTS) != SEL_ALL_RIGHTS)

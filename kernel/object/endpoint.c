@@ -72,7 +72,7 @@ static void transfer_fault(struct tcb *faulter, struct tcb *receiver, word_t bad
         for (unsigned i = 0; i < 4; i++)
             words[i] = faulter->fault_msg[i];
     }
-    word_t *rbuf = tcb_ipc_buffer(receiver);
+    word_t *rbuf = tcb_ipc_buffer(receiver, SEL_READ_WRITE);
     unsigned length = 0;
     while (length < n && tcb_set_mr(receiver, rbuf, length, words[length]))
         length++;
@@ -98,8 +98,8 @@ static void transfer(struct tcb *sender, struct tcb *receiver, word_t badge, boo
 
     word_t *sbuf = NULL, *rbuf = NULL;
     if (length > SEL_FAST_MESSAGE_REGISTERS || (extra && can_grant)) {
-        sbuf = tcb_ipc_buffer(sender);
-        rbuf = tcb_ipc_buffer(receiver);
+        sbuf = tcb_ipc_buffer(sender, SEL_CAN_READ);
+        rbuf = tcb_ipc_buffer(receiver, SEL_READ_WRITE);
     }
     if (length > SEL_FAST_MESSAGE_REGISTERS) {
         if (sbuf && rbuf)
@@ -179,7 +179,7 @@ static void fault_reply(struct tcb *t, struct tcb *replier)
     static const uint8_t user_exception_regs[] = { REG_PC, REG_SP };
     sel_msginfo_t info = { { replier->ctx.regs[REG_A1] } };
     word_t length = sel_msginfo_length(info);
-    word_t *rbuf = tcb_ipc_buffer(replier);
+    word_t *rbuf = tcb_ipc_buffer(replier, SEL_CAN_READ);
     const uint8_t *regs = NULL;
     word_t nregs = 0;
 

@@ -1,8 +1,11 @@
 /*
  * Interrupts.  IRQControl issues one IRQHandler cap per PLIC line; the
- * handler names a notification to signal.  The kernel claims the line at
- * the PLIC, signals, and leaves the line in service (so it cannot fire
- * again) until user space Acks it.  All lines are routed to the boot hart.
+ * handler names what the line raises: a notification to signal (with its
+ * badge), or a token (a badged UserInterrupt cap) whose bits divert the
+ * driver's thread straight into its user-interrupt handler (sel/uintr.h).
+ * The kernel claims the line at the PLIC, signals or raises, and leaves the
+ * line in service (so it cannot fire again) until user space Acks it.  All
+ * lines are routed to the boot hart.
  */
 #include <kernel/cdt.h>
 #include <kernel/cnode.h>
@@ -10,6 +13,7 @@
 #include <kernel/invocation.h>
 #include <kernel/irq.h>
 #include <kernel/notification.h>
+#include <kernel/user_interrupt.h>
 #include "../arch/riscv/plic.h"
 
 unsigned num_irqs;
@@ -19,8 +23,11 @@ static bool irq_issued[MAX_IRQS];
 static bool irq_enabled[MAX_IRQS];
 /* Claimed at the PLIC and not yet completed: the line cannot fire again. */
 static bool irq_in_service[MAX_IRQS];
-/* The notification cap each line signals (a child of the cap given to SetNotification). */
-static struct cte irq_notification[MAX_IRQS];
+/*
+ * What each line raises: a notification cap or a token (a child of the cap
+ * given to SetNotification or SetUserInterrupt), or nothing.
+ */
+static struct cte irq_target[MAX_IRQS];
 
 static int irq_context(void) { return harts[boot_hart_index].plic_context; }
 
@@ -57,12 +64,18 @@ void irq_handle(unsigned irq)
         return;
     }
     irq_in_service[irq] = true;
-    struct cap *ntfn = &irq_notification[irq].cap;
-    if (ntfn->type == SEL_CAP_TYPE_NOTIFICATION) {
-        notification_signal(notification_of(ntfn), ntfn->data);
-    } else {
-        /* Nobody listens: mask it, still in service, until a notification is set. */
+    struct cap *target = &irq_target[irq].cap;
+    switch (target->type) {
+    case SEL_CAP_TYPE_NOTIFICATION:
+        notification_signal(notification_of(target), target->data);
+        break;
+    case SEL_CAP_TYPE_USER_INTERRUPT:
+        user_interrupt_raise(user_interrupt_of(target), target->data);
+        break;
+    default:
+        /* Nobody listens: mask it, still in service, until something is set. */
         irq_set_enabled(irq, false);
+        break;
     }
 }
 
@@ -70,7 +83,7 @@ void irq_handler_destroy(unsigned irq)
 {
     irq_complete(irq);
     irq_set_enabled(irq, false);
-    cap_delete(&irq_notification[irq]);
+    cap_delete(&irq_target[irq]);
     irq_issued[irq] = false;
 }
 
@@ -107,24 +120,28 @@ word_t decode_irq_handler_invocation(struct invocation *inv)
     case SEL_IRQ_HANDLER_ACK:
         irq_complete(irq);
         return SEL_NO_ERROR;
-    case SEL_IRQ_HANDLER_SET_NOTIFICATION: {
+    case SEL_IRQ_HANDLER_SET_NOTIFICATION:
+    case SEL_IRQ_HANDLER_SET_USER_INTERRUPT: {
         if (inv->extra_count < 1)
             return SEL_TRUNCATED_MESSAGE;
-        struct cte *ntfn = inv->extra[0];
-        if (ntfn->cap.type != SEL_CAP_TYPE_NOTIFICATION || !(ntfn->cap.rights & SEL_CAN_WRITE))
+        /* A notification cap with Write, or a token: a badged UserInterrupt cap with Write. */
+        struct cte *target = inv->extra[0];
+        bool notification = inv->label == SEL_IRQ_HANDLER_SET_NOTIFICATION;
+        if (target->cap.type != (notification ? SEL_CAP_TYPE_NOTIFICATION : SEL_CAP_TYPE_USER_INTERRUPT) ||
+            !(target->cap.rights & SEL_CAN_WRITE) || (!notification && !target->cap.data))
             return inv_error_cap(inv, 1);
         struct cap copy;
-        word_t err = cap_derive(ntfn, &copy);
+        word_t err = cap_derive(target, &copy);
         if (err)
             return err;
-        cap_delete(&irq_notification[irq]);
-        cap_insert(&irq_notification[irq], &copy, ntfn);
+        cap_delete(&irq_target[irq]);
+        cap_insert(&irq_target[irq], &copy, target);
         irq_set_enabled(irq, true);
         return SEL_NO_ERROR;
     }
     case SEL_IRQ_HANDLER_CLEAR:
         irq_set_enabled(irq, false);
-        cap_delete(&irq_notification[irq]);
+        cap_delete(&irq_target[irq]);
         return SEL_NO_ERROR;
     default:
         return SEL_ILLEGAL_OPERATION;

@@ -8,6 +8,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/invocation.h>
 #include <kernel/notification.h>
+#include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
@@ -26,10 +27,10 @@ void tcb_set_hart(struct tcb *t, unsigned hart)
     t->ctx.kernel_sp = harts[hart].kernel_stack_top;
 }
 
-word_t *tcb_ipc_buffer(struct tcb *t)
+word_t *tcb_ipc_buffer(struct tcb *t, word_t rights)
 {
     struct cap *frame = &t->slots[TCB_IPC_BUFFER].cap;
-    if (frame->type != SEL_CAP_TYPE_FRAME)
+    if (frame->type != SEL_CAP_TYPE_FRAME || (frame->rights & rights) != rights)
         return NULL;
     return paddr_to_kernel(frame->ptr + (t->ipc_buffer_vaddr & MASK(frame->size_bits)));
 }
@@ -90,7 +91,12 @@ void tcb_destroy(struct tcb *t)
     user_interrupt_unbind(t);
     /* A caller waiting for our reply stays blocked, as in seL4. */
     reply_unlink(t);
-    reap_tcb(t);
+    console_forget(t);   /* a thread made in its memory later does not continue its line */
+    /* Nor is it charged for what a hart runs next (CPU accounting: switch.h). */
+    for (unsigned i = 0; i < num_harts; i++)
+        if (harts[i].charged == t)
+            harts[i].charged = NULL;
+    /* Its slots are deleted after this, from the reap list (cap.c). */
 }
 
 /* ---- invocations ------------------------------------------------------------ */
@@ -179,8 +185,13 @@ static word_t check_ipc_buffer(struct invocation *inv, word_t vaddr, struct cte 
         return SEL_NO_ERROR;
     if (!IS_ALIGNED(vaddr, SEL_IPC_BUFFER_BITS))
         return SEL_ALIGNMENT_ERROR;
-    /* The kernel writes the buffer: it must be ordinary RAM. */
-    if (frame->cap.type != SEL_CAP_TYPE_FRAME || (frame->cap.flags & CAP_DEVICE))
+    /*
+     * The kernel writes the buffer: it must be ordinary RAM, and a frame
+     * cap the thread could read through.  Read-only is allowed (the thread
+     * can send from it); the kernel then writes nothing into it.
+     */
+    if (frame->cap.type != SEL_CAP_TYPE_FRAME || (frame->cap.flags & CAP_DEVICE) ||
+        !(frame->cap.rights & SEL_CAN_READ))
         return inv_error_cap(inv, cap_index);
     return cap_derive(frame, &change->cap);
 }

@@ -2,22 +2,31 @@
  * Untyped memory.  Retype carves objects from an untyped region at its
  * watermark, each naturally aligned; their caps become children of the
  * untyped cap.  When the cap has no children left (all revoked or deleted)
- * the watermark starts again from zero.  Objects are zeroed here, except
- * device memory, which the kernel never touches.
+ * the watermark starts again from zero, once the reap list is finished
+ * (no dying object may still be in that memory: cap.c).
+ *
+ * Objects start zeroed, except in device memory, which the kernel never
+ * touches.  Retype zeroes the memory they take before it makes them, in
+ * pieces with a preemption point between each (preempt.h), and records in
+ * the cap how far the memory above the watermark is zero (zeroed_pages),
+ * so that a Retype preempted and made again goes on where it stopped, and
+ * nothing is made until all of it is zero.  An untyped left without
+ * children forgets that (its memory may be dirty then).  Retyping 64 MiB
+ * of CNode or frames thus never keeps the kernel for more than a piece.
  */
 #include <kernel/cdt.h>
 #include <kernel/cnode.h>
 #include <kernel/hart.h>
 #include <kernel/invocation.h>
+#include <kernel/preempt.h>
 #include <kernel/string.h>
 #include <kernel/untyped.h>
 #include <kernel/vspace.h>
 
+/* Makes an object in memory that is zero already (or device memory). */
 static struct cap create_object(word_t type, paddr_t pa, unsigned object_bits, word_t size_bits, bool device)
 {
     void *kva = device ? NULL : paddr_to_kernel(pa);
-    if (!device && type != SEL_UNTYPED_OBJECT)
-        memset(kva, 0, BIT(object_bits));
 
     struct cap cap = cap_make(SEL_CAP_TYPE_NULL, (word_t)kva, 0, SEL_ALL_RIGHTS);
     switch (type) {
@@ -56,6 +65,41 @@ static struct cap create_object(word_t type, paddr_t pa, unsigned object_bits, w
         break;
     }
     return cap;
+}
+
+/* Bytes zeroed between preemption points. */
+#define ZERO_PIECE (16 * 1024)
+
+/*
+ * Makes [start, end) of the untyped's memory zero (start is at or above
+ * the watermark), from where it is known to be zero already, piece by
+ * piece: KERNEL_PREEMPTED if a preemption point stopped it (zeroed_pages
+ * says how far it got), else SEL_NO_ERROR.  fresh: the untyped has no
+ * children, so its watermark counts as 0.
+ */
+static word_t zero_ahead(struct cap *untyped, bool fresh, word_t start, word_t end)
+{
+    word_t size = BIT(untyped->size_bits);
+    word_t known = (word_t)untyped->zeroed_pages << SEL_PAGE_BITS;
+    if (!fresh) {
+        /* Skip the alignment gap: it stays unused anyway, so [data, known) stays the zero part. */
+        untyped->data = start;
+    }
+    word_t from = known > start ? known : start;
+    word_t to = ALIGN_UP(end, BIT(SEL_PAGE_BITS));
+    if (to > size)
+        to = size;
+    while (from < to) {
+        word_t piece_end = ALIGN_DOWN(from, ZERO_PIECE) + ZERO_PIECE;
+        if (piece_end > to)
+            piece_end = to;
+        memset(paddr_to_kernel(untyped->ptr + from), 0, piece_end - from);
+        from = piece_end;
+        untyped->zeroed_pages = (uint32_t)(from >> SEL_PAGE_BITS);
+        if (from < to && preemption_point(ZERO_PIECE / 64))
+            return KERNEL_PREEMPTED;
+    }
+    return SEL_NO_ERROR;
 }
 
 /*
@@ -120,11 +164,26 @@ word_t decode_untyped_invocation(struct invocation *inv)
         return SEL_REVOKE_FIRST;
 
     unsigned region_bits = untyped->cap.size_bits;
-    word_t watermark = cdt_has_children(untyped) ? untyped->cap.data : 0;
+    bool fresh = !cdt_has_children(untyped);
+    word_t watermark = fresh ? 0 : untyped->cap.data;
     int64_t start = untyped_place(watermark, region_bits, (unsigned)object_bits, count);
     if (start < 0) {
         inv_reply(inv, 0, watermark < BIT(region_bits) ? BIT(region_bits) - watermark : 0);
         return SEL_NOT_ENOUGH_MEMORY;
+    }
+    /* Starting afresh reuses memory: no dying object may still be in it (cap.c). */
+    if (fresh && cap_reap_preemptible() == KERNEL_PREEMPTED)
+        return KERNEL_PREEMPTED;
+
+    word_t end = (word_t)start + (count << object_bits);
+    if (!device && type != SEL_UNTYPED_OBJECT) {
+        if (region_bits < SEL_PAGE_BITS) {
+            memset(paddr_to_kernel(untyped->cap.ptr + (word_t)start), 0, end - (word_t)start);   /* tiny: at once */
+        } else {
+            word_t err = zero_ahead(&untyped->cap, fresh, (word_t)start, end);
+            if (err)
+                return err;
+        }
     }
 
     paddr_t base = untyped->cap.ptr + (word_t)start;
@@ -132,6 +191,6 @@ word_t decode_untyped_invocation(struct invocation *inv)
         struct cap cap = create_object(type, base + (i << object_bits), (unsigned)object_bits, size_bits, device);
         cap_insert(&dest[i], &cap, untyped);
     }
-    untyped->cap.data = (word_t)start + (count << object_bits);
+    untyped->cap.data = end;
     return SEL_NO_ERROR;
 }

@@ -28,7 +28,7 @@
 /* The thread's CSRs, in its IPC buffer; NULL if it has none. */
 static volatile sel_uintr_csrs_t *csrs_of(struct tcb *t)
 {
-    word_t *buffer = tcb_ipc_buffer(t);
+    word_t *buffer = tcb_ipc_buffer(t, SEL_READ_WRITE);   /* the kernel writes uip, uepc, ... */
     return buffer ? (volatile sel_uintr_csrs_t *)&buffer[IPCBUF_UINTR_CSRS] : NULL;
 }
 
@@ -47,8 +47,17 @@ bool user_interrupt_deliverable(struct tcb *t) { return deliverable(t, csrs_of(t
 
 void user_interrupt_raise(struct user_interrupt *u, word_t bits)
 {
-    u->pending |= bits;
+    /*
+     * Bits already pending change nothing: the thread takes them once, as
+     * it would have, so a flood of tokens costs it nothing more than the
+     * first (no IPI, no second handler entry).  Unless it sleeps with them
+     * (bound while it slept): then it is woken below, as ever.
+     */
     struct tcb *t = u->tcb;
+    bool sleeping = t && (t->state == THREAD_BLOCKED_ON_RECV || t->state == THREAD_BLOCKED_ON_NOTIFICATION);
+    if ((u->pending & bits) == bits && !sleeping)
+        return;
+    u->pending |= bits;
     if (!t)
         return;
     volatile sel_uintr_csrs_t *csrs = csrs_of(t);

@@ -5,11 +5,12 @@
 #include <stdlib.h>
 
 void __libc_init_array(void);
-void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer);
+void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer, sel_cptr_t debug_cap);
 
-void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer)
+void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer, sel_cptr_t debug_cap)
 {
     __sel_ipc_buffer = ipc_buffer;
+    sel_debug_cap = debug_cap;
     if (role == 0)
         __libc_init_array();
     __glue_main(role);
@@ -26,8 +27,7 @@ void sel_glue_fatal(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("%s: ", __glue_component_name);
-    vprintf(fmt, ap);
+    vprintf(fmt, ap);   /* the kernel puts the component's name first */
     printf("\n");
     va_end(ap);
     __glue_exit(1);

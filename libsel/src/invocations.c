@@ -260,6 +260,11 @@ sel_error_t sel_irq_handler_set_notification(sel_cptr_t handler, sel_cptr_t ntfn
     return invoke(handler, SEL_IRQ_HANDLER_SET_NOTIFICATION, 0, NULL, 1, CAPS(ntfn));
 }
 
+sel_error_t sel_irq_handler_set_user_interrupt(sel_cptr_t handler, sel_cptr_t token)
+{
+    return invoke(handler, SEL_IRQ_HANDLER_SET_USER_INTERRUPT, 0, NULL, 1, CAPS(token));
+}
+
 sel_error_t sel_irq_handler_clear(sel_cptr_t handler)
 {
     return invoke(handler, SEL_IRQ_HANDLER_CLEAR, 0, NULL, 0, NULL);
@@ -267,7 +272,9 @@ sel_error_t sel_irq_handler_clear(sel_cptr_t handler)
 
 /* ---- debug and names ---- */
 
-void sel_debug_name_thread(sel_cptr_t tcb, const char *name)
+sel_cptr_t sel_debug_cap;
+
+sel_error_t sel_debug_name_thread(sel_cptr_t tcb, const char *name)
 {
     char *dst = (char *)sel_ipc_buffer()->msg;
     size_t n = strlen(name);
@@ -275,8 +282,8 @@ void sel_debug_name_thread(sel_cptr_t tcb, const char *name)
         n = 15;
     memcpy(dst, name, n);
     dst[n] = 0;
-    sel_word_t a0 = tcb, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    sel__syscall(SEL_SYS_DEBUG_NAME_THREAD, &a0, 0, &m0, &m1, &m2, &m3);
+    sel_word_t arg = tcb;
+    return sel__debug_call(SEL_SYS_DEBUG_NAME_THREAD, &arg, NULL);
 }
 
 const char *sel_error_name(sel_error_t error)
@@ -293,7 +300,7 @@ const char *sel_cap_type_name(int cap_type)
 {
     static const char *const names[] = {
         "null", "untyped", "endpoint", "notification", "cnode", "tcb", "frame", "page table",
-        "asid control", "asid pool", "irq control", "irq handler",
+        "asid control", "asid pool", "irq control", "irq handler", "user interrupt", "debug", "zombie",
     };
     return (unsigned)cap_type < sizeof(names) / sizeof(names[0]) ? names[cap_type] : "unknown";
 }

@@ -48,7 +48,11 @@ void sel_loop_on_bits(sel_loop_t *loop, sel_loop_handler_t *handler)
 static void loop_token_interrupt(sel_word_t bits, sel_word_t uepc)
 {
     sel_loop_t *loop = token_loop;
+    loop->token_interrupts++;
     __atomic_fetch_or(&loop->pending_tokens, bits, __ATOMIC_RELAXED);
+    /* Awake now: more of these until the next sleep would only cost us handler entries. */
+    sel_uintr_csrs()->uie &= ~bits;
+    loop->masked_tokens |= bits;
     if (uepc >= (sel_word_t)sel__loop_sleep_window && uepc < (sel_word_t)sel__loop_sleep_window_end) {
         sel_uintr_csrs()->uepc = (sel_word_t)sel__loop_sleep_window;
         loop->tokens_interrupted_sleep++;
@@ -200,6 +204,16 @@ static void loop_sleep(sel_loop_t *loop)
         }
     }
     set_alarm(loop);
+    /*
+     * Tokens that came while we were awake are pending, masked: unmasked
+     * now, the sleep's syscall takes them instead of blocking (or after a
+     * request already waiting), and the handler sends us round again.
+     */
+    if (loop->masked_tokens) {
+        sel_uintr_csrs()->uie |= loop->masked_tokens;
+        loop->masked_tokens = 0;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    }
 
     struct sel__loop_sleep_regs regs = { { 0 } };
     sel_ipc_buffer_t *buffer = sel_ipc_buffer();

@@ -1,4 +1,5 @@
 /* The stubs of kernel_stubs.h. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,11 @@ struct stub_call stub_log[STUB_LOG_SIZE];
 size_t stub_calls;
 word_t vspace_generation = 1;   /* bumped by cap.c when a VSpace root cap goes */
 
-void stub_reset(void) { stub_calls = 0; }
+void stub_reset(void)
+{
+    stub_calls = 0;
+    stub_preempt_every = stub_preempt_calls = 0;
+}
 
 size_t stub_count(const char *fn, const void *arg)
 {
@@ -31,6 +36,15 @@ static void record(const char *fn, const void *arg, unsigned long irq)
     if (stub_calls == STUB_LOG_SIZE)
         abort(); /* a test that deletes this much resets the log more often */
     stub_log[stub_calls++] = (struct stub_call){ fn, arg, irq };
+}
+
+/* Preemption points (kernel/core/preempt.c): every stub_preempt_every-th says stop (0: never). */
+unsigned stub_preempt_every, stub_preempt_calls;
+
+bool preemption_point(unsigned units)
+{
+    (void)units;
+    return stub_preempt_every && ++stub_preempt_calls % stub_preempt_every == 0;
 }
 
 void endpoint_cancel_all(struct endpoint *ep) { record(__func__, ep, 0); }

@@ -19,6 +19,9 @@ struct stub_call {
 extern struct stub_call stub_log[STUB_LOG_SIZE];
 extern size_t stub_calls;
 
+/* preemption_point() says stop at every stub_preempt_every-th call (0: never). */
+extern unsigned stub_preempt_every, stub_preempt_calls;
+
 /* Forgets every recorded call. */
 void stub_reset(void);
 

@@ -375,6 +375,91 @@ static void cap_revoke_stops_when_its_own_slot_is_reaped(void **state)
     assert_int_equal(stub_count("endpoint_cancel_all", (void *)EP_A), 1);
 }
 
+/* ---- preempted and made again --------------------------------------------------------- */
+
+#include <kernel/preempt.h>
+
+/* A Revoke stopped at every preemption point, made again until done, ends as one made in one go. */
+static void cap_revoke_preempted_at_every_point_ends_the_same(void **state)
+{
+    static struct cnode2 n;
+    memset(&n, 0, sizeof(n));
+    struct cte r = { 0 }, u = { 0 }, a = { 0 }, a1 = { 0 }, c = { 0 };
+    struct cap ea = endpoint_cap(EP_A, 0), cn = cap_make(SEL_CAP_TYPE_CNODE, (word_t)n.slot, 0, 0xf);
+    cn.size_bits = 1;
+    put(&r, untyped_cap(MEM, 13, 0x1020), NULL);
+    put(&u, untyped_cap(MEM + 0x1000, 12, 0x40), &r);
+    put(&a, ea, &u);
+    put(&a1, ea, &a);
+    cap_insert(&c, &cn, &u);                       /* a CNode from u, holding the only cap to EP_B */
+    put(&n.slot[1], endpoint_cap(EP_B, 0), &u);
+    stub_preempt_every = 1;
+    unsigned calls = 1;
+    while (cap_revoke_preemptible(&u) == KERNEL_PREEMPTED)
+        calls++;
+    assert_true(calls > 3);
+    struct cte *gone[] = { &a, &a1, &c, &n.slot[0], &n.slot[1] };
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+        assert_true(cap_is_null(&gone[i]->cap));
+    assert_null(u.first_child);
+    assert_false(cap_is_null(&u.cap));
+    assert_int_equal(stub_count("endpoint_cancel_all", (void *)EP_A), 1);
+    assert_int_equal(stub_count("endpoint_cancel_all", (void *)EP_B), 1);
+    assert_int_equal(stub_calls, 2);
+}
+
+/*
+ * A Delete of the last cap to a chain of CNodes, stopped at every point:
+ * between the calls its slot holds a zombie (so nothing can be put there);
+ * when done the slot is empty and the chain gone.
+ */
+static void cap_delete_preempted_leaves_a_zombie_until_done(void **state)
+{
+    static struct cnode2 chain[3];
+    memset(chain, 0, sizeof(chain));
+    struct cte top = { 0 };
+    for (int i = 0; i < 3; i++) {
+        struct cap cn = cap_make(SEL_CAP_TYPE_CNODE, (word_t)chain[i].slot, 0, 0xf);
+        cn.size_bits = 1;
+        cap_insert(i == 0 ? &top : &chain[i - 1].slot[0], &cn, NULL);
+    }
+    put(&chain[2].slot[1], endpoint_cap(EP_A, 0), NULL);
+    stub_preempt_every = 1;
+    unsigned calls = 1, zombie_seen = 0;
+    while (cap_delete_preemptible(&top) == KERNEL_PREEMPTED) {
+        calls++;
+        if (top.cap.type == SEL_CAP_TYPE_ZOMBIE) {
+            zombie_seen++;
+            assert_null(top.parent);   /* out of the tree: the CNode's cap is gone, only its reaping is left */
+        }
+    }
+    assert_true(calls > 3);
+    assert_int_equal(zombie_seen, calls - 1);
+    assert_true(cap_is_null(&top.cap));
+    for (int i = 0; i < 3; i++) {
+        assert_true(cap_is_null(&chain[i].slot[0].cap));
+        assert_true(cap_is_null(&chain[i].slot[1].cap));
+    }
+    assert_int_equal(stub_count("endpoint_cancel_all", (void *)EP_A), 1);
+}
+
+/* A CNode that holds its own last cap: deleting that cap destroys the CNode, and the slot with it. */
+static void cap_delete_of_a_cnodes_own_last_cap(void **state)
+{
+    static struct cnode2 n;
+    memset(&n, 0, sizeof(n));
+    struct cap cn = cap_make(SEL_CAP_TYPE_CNODE, (word_t)n.slot, 0, 0xf);
+    cn.size_bits = 1;
+    cap_insert(&n.slot[0], &cn, NULL);
+    put(&n.slot[1], endpoint_cap(EP_A, 0), NULL);
+    stub_preempt_every = 2;
+    while (cap_delete_preemptible(&n.slot[0]) == KERNEL_PREEMPTED)
+        ;
+    assert_true(cap_is_null(&n.slot[0].cap));
+    assert_true(cap_is_null(&n.slot[1].cap));
+    assert_int_equal(stub_count("endpoint_cancel_all", (void *)EP_A), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +488,9 @@ int main(void)
         cmocka_unit_test_setup(cap_revoke_deletes_every_descendant_and_keeps_the_cap, reset),
         cmocka_unit_test_setup(cap_revoke_leaf_does_nothing, reset),
         cmocka_unit_test_setup(cap_revoke_stops_when_its_own_slot_is_reaped, reset),
+        cmocka_unit_test_setup(cap_revoke_preempted_at_every_point_ends_the_same, reset),
+        cmocka_unit_test_setup(cap_delete_preempted_leaves_a_zombie_until_done, reset),
+        cmocka_unit_test_setup(cap_delete_of_a_cnodes_own_last_cap, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

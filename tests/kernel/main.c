@@ -66,6 +66,24 @@ int test_wait_flag(volatile int *flag)
     return *flag;
 }
 
+sel_word_t test_slow_ipc_count(void)
+{
+    sel_word_t count = 0;
+    sel_error_t err = sel_debug_fastpath(SEL_FASTPATH_UNCHANGED, &count);
+    if (err)
+        test_fail(__FILE__, __LINE__, "DebugFastpath failed: %s", sel_error_name(err));
+    return count;
+}
+
+sel_kernel_entries_t test_kernel_entries(void)
+{
+    sel_kernel_entries_t counts = { 0 };
+    sel_error_t err = sel_debug_kernel_entries(&counts);
+    if (err)
+        test_fail(__FILE__, __LINE__, "DebugKernelEntries failed: %s", sel_error_name(err));
+    return counts;
+}
+
 static void run_current(void *arg)
 {
     (void)arg;
@@ -90,7 +108,7 @@ int main(void)
         printf("FAIL driver.set_priority: %s\n", sel_error_name(err));
 
     for (const struct test_case *tc = __start_test_cases; tc < __stop_test_cases; tc++) {
-        sel_debug_fastpath(SEL_FASTPATH_ON);   /* whatever the last test left (test_fastpath.c) */
+        sel_debug_fastpath(SEL_FASTPATH_ON, NULL);   /* whatever the last test left (test_fastpath.c) */
         memset(&current, 0, sizeof(current));
         current.test = tc;
         current.env.alloc = &alloc;

@@ -91,6 +91,10 @@ void test_thread_start(struct test_env *env, sel_thread_t *t, sel_word_t priorit
                        sel_thread_fn fn, void *arg);
 /* Busy-waits (without the kernel) until *flag is non-zero or about a second passes; returns *flag. */
 int test_wait_flag(volatile int *flag);
+/* The slow path's count of Call and ReplyRecv (sel_debug_fastpath), or fails the test. */
+sel_word_t test_slow_ipc_count(void);
+/* The kernel-entry counts (sel_debug_kernel_entries), or fails the test. */
+sel_kernel_entries_t test_kernel_entries(void);
 /* Reads the cycle-accurate instruction counter. */
 static inline sel_word_t test_rdinstret(void)
 {

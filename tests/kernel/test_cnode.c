@@ -572,6 +572,25 @@ TEST(cnode_cancel_badged_sends_with_unbadged_cap_does_nothing)
     CHECK_EQ(second, 2);
 }
 
+/* As in seL4, only a cap with every right may cancel other senders: with any right missing, nothing happens. */
+TEST(cnode_cancel_badged_sends_with_fewer_than_all_rights_is_refused)
+{
+    sel_cptr_t ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_cptr_t b[2];
+    sel_thread_t t[2];
+    two_blocked_senders(env, ep, b, t);
+    for (sel_word_t rights = 0; rights < SEL_ALL_RIGHTS; rights++) {
+        sel_cptr_t weaker = mint(env, b[0], rights, 0);   /* badge 1, fewer rights */
+        CHECK_ERR(sel_cnode_cancel_badged_sends(ROOT, weaker, DEPTH), SEL_ILLEGAL_OPERATION);
+    }
+    /* Both senders are still queued in their order. */
+    sel_word_t first = 0, second = 0;
+    sel_recv(ep, &first);
+    sel_recv(ep, &second);
+    CHECK_EQ(first, 1);
+    CHECK_EQ(second, 2);
+}
+
 TEST(cnode_cancel_badged_sends_errors)
 {
     sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);

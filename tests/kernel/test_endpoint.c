@@ -476,6 +476,54 @@ TEST(ep_second_call_received_replaces_pending_reply)
     CHECK_EQ(s.replies[0], 0);      /* still waiting, with nobody left to answer it */
 }
 
+static void send_label(void *arg)
+{
+    sel_send(s.ep, sel_msginfo_new((sel_word_t)(uintptr_t)arg, 0, 0, 0));
+}
+
+/*
+ * As in seL4, receiving on an endpoint drops the reply the receiver still
+ * owes, whatever it receives (here a plain Send): its caller stays blocked
+ * and a Reply then goes nowhere.  A non-blocking Recv that finds nothing
+ * drops it too.
+ */
+TEST(ep_recv_drops_a_pending_reply)
+{
+    reset();
+    s.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_thread_t caller, sender;
+    test_thread_start(env, &caller, HIGHER, false, call_and_keep_reply, (void *)0);
+    CHECK_EQ(sel_msginfo_label(sel_recv(s.ep, NULL)), 0x60);       /* we owe it a reply */
+    test_thread_start(env, &sender, HIGHER, false, send_label, (void *)0x33);
+    CHECK_EQ(sel_msginfo_label(sel_recv(s.ep, NULL)), 0x33);       /* a Send: the reply is gone */
+    sel_reply(sel_msginfo_new(0x70, 0, 0, 0));
+    CHECK_EQ(s.replies[0], 0);                                      /* the caller heard nothing */
+
+    sel_thread_t second;
+    test_thread_start(env, &second, HIGHER, false, call_and_keep_reply, (void *)1);
+    CHECK_EQ(sel_msginfo_label(sel_recv(s.ep, NULL)), 0x61);
+    CHECK_EQ(sel_nb_recv(s.ep, NULL).words[0], 0);                  /* nothing there, and the reply is gone */
+    sel_reply(sel_msginfo_new(0x71, 0, 0, 0));
+    CHECK_EQ(s.replies[1], 0);
+    CHECK_EQ(s.replies[0], 0);
+}
+
+/* Waiting on a notification is no receive on the endpoint: the reply is kept (as in seL4). */
+TEST(ep_wait_on_a_notification_keeps_a_pending_reply)
+{
+    reset();
+    s.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_thread_t caller;
+    test_thread_start(env, &caller, HIGHER, false, call_and_keep_reply, (void *)0);
+    CHECK_EQ(sel_msginfo_label(sel_recv(s.ep, NULL)), 0x60);
+    sel_signal(ntfn);
+    CHECK_EQ(sel_wait(ntfn), 0);   /* (an unbadged signal) */
+    CHECK_EQ(sel_poll(ntfn), 0);
+    sel_reply(sel_msginfo_new(0x72, 0, 0, 0));
+    CHECK_EQ(s.replies[0], 0x72);
+}
+
 TEST(ep_nb_recv_of_call_can_reply)
 {
     reset();
@@ -615,6 +663,45 @@ TEST(ep_call_without_grant_carrying_caps_delivers_message_only)
     CHECK_EQ(m0, 11);
     CHECK_EQ(s.extra_caps, 0);
     CHECK_EQ(sel_debug_cap_identify(s.slot), SEL_CAP_TYPE_NULL);
+}
+
+/*
+ * Without Grant, caps stay behind in a long message too (whose words go
+ * through the IPC buffers, where the caps would be); with Grant the same
+ * message carries its cap.
+ */
+TEST(ep_send_without_grant_in_a_long_message_drops_caps)
+{
+    reset();
+    s.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    s.slot = test_slot(env);
+    sel_cptr_t no_grant = mint(env, s.ep, SEL_READ_WRITE | SEL_CAN_GRANT_REPLY, 0);
+    sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_thread_t t;
+    test_thread_start(env, &t, HIGHER, false, receive_once, NULL);
+    sel_set_cap(0, ntfn);
+    for (int i = 0; i < 10; i++)
+        sel_set_mr(i, 0x900 + (sel_word_t)i);
+    sel_send(no_grant, sel_msginfo_new(0xb, 0, 1, 10));
+    CHECK_EQ(s.step, 1);
+    CHECK_EQ(s.label, 0xb);
+    CHECK_EQ(s.length, 10);
+    for (int i = 0; i < 10; i++)
+        CHECK_EQ(s.mr[i], 0x900 + (sel_word_t)i);
+    CHECK_EQ(s.extra_caps, 0);
+    CHECK_EQ(sel_debug_cap_identify(s.slot), SEL_CAP_TYPE_NULL);
+
+    sel_thread_t again;
+    test_thread_start(env, &again, HIGHER, false, receive_once, NULL);
+    sel_set_cap(0, ntfn);
+    for (int i = 0; i < 10; i++)
+        sel_set_mr(i, 0xa00 + (sel_word_t)i);
+    sel_send(s.ep, sel_msginfo_new(0xc, 0, 1, 10));
+    CHECK_EQ(s.step, 2);
+    CHECK_EQ(s.length, 10);
+    CHECK_EQ(s.mr[9], 0xa09);
+    CHECK_EQ(s.extra_caps, 1);
+    CHECK_EQ(sel_debug_cap_identify(s.slot), SEL_CAP_TYPE_NOTIFICATION);
 }
 
 TEST(ep_cap_to_same_endpoint_arrives_as_badge)

@@ -1,5 +1,6 @@
 /*
- * Interrupts: IRQControl Get, IRQHandler SetNotification / Ack / Clear, and
+ * Interrupts: IRQControl Get, IRQHandler SetNotification / SetUserInterrupt /
+ * Ack / Clear, and
  * real interrupts from the ns16550a UART of QEMU virt (physical 0x10000000,
  * PLIC line 10, as its device tree says).  Its transmit-holding-register-
  * empty interrupt fires as soon as it is enabled, since the transmitter is
@@ -7,6 +8,9 @@
  * keep the interrupt enabled only briefly.
  */
 #include "test.h"
+
+#include <sel/uintr.h>
+#include <string.h>
 
 #define UART_PADDR     0x10000000ull
 #define UART_IRQ       10
@@ -312,4 +316,190 @@ TEST(irq_uart_interrupt_with_its_notification_gone_is_masked)
     uart_irq_off(uart);
     CHECK_OK(sel_irq_handler_ack(handler));
     CHECK_EQ(badge, UART_BADGE << 2);
+}
+
+/* ---- interrupts as user-interrupt tokens ---------------------------------------------------- */
+
+#define TOKEN_BITS 0x8
+
+static sel_cptr_t mint_token(struct test_env *env, sel_cptr_t uintr, sel_word_t rights, sel_word_t bits)
+{
+    sel_cptr_t slot = test_slot(env);
+    CHECK_OK(sel_cnode_mint(SEL_CAP_INIT_CNODE, slot, SEL_WORD_BITS, SEL_CAP_INIT_CNODE, uintr, SEL_WORD_BITS, rights,
+                            bits));
+    return slot;
+}
+
+TEST(irq_handler_set_user_interrupt_needs_a_token)
+{
+    sel_cptr_t handler = irq_get(env, SPARE_IRQ);
+    sel_cptr_t uintr = test_object(env, SEL_USER_INTERRUPT_OBJECT, 0);
+    /* The unbadged cap raises nothing; a token without Write cannot raise either. */
+    CHECK_ERR(sel_irq_handler_set_user_interrupt(handler, uintr), SEL_INVALID_CAPABILITY);
+    CHECK_EQ(sel_get_mr(0), 1);
+    CHECK_ERR(sel_irq_handler_set_user_interrupt(handler, mint_token(env, uintr, SEL_CAN_READ, TOKEN_BITS)),
+              SEL_INVALID_CAPABILITY);
+    sel_cptr_t ntfn = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    CHECK_ERR(sel_irq_handler_set_user_interrupt(handler, ntfn), SEL_INVALID_CAPABILITY);
+    CHECK_ERR(sel_irq_handler_set_notification(handler, mint_token(env, uintr, SEL_CAN_WRITE, TOKEN_BITS)),
+              SEL_INVALID_CAPABILITY);
+    CHECK_ERR(sel_irq_handler_set_user_interrupt(handler, test_object(env, SEL_ENDPOINT_OBJECT, 0)),
+              SEL_INVALID_CAPABILITY);
+    CHECK_OK(sel_irq_handler_set_user_interrupt(handler, mint_token(env, uintr, SEL_CAN_WRITE, TOKEN_BITS)));
+    /* Either replaces the other. */
+    CHECK_OK(sel_irq_handler_set_notification(handler, ntfn));
+    CHECK_OK(sel_irq_handler_set_user_interrupt(handler, mint_token(env, uintr, SEL_ALL_RIGHTS, 1)));
+    CHECK_OK(sel_irq_handler_clear(handler));
+}
+
+static volatile struct {
+    int ready, entries, stop, after_store;
+    sel_word_t bits, counter;
+    sel_cptr_t never;
+    volatile uint8_t *uart;
+} d;
+
+static void driver_handler(sel_word_t bits, sel_word_t uepc)
+{
+    (void)uepc;
+    d.bits = bits;
+    d.entries++;
+    uart_irq_off(d.uart);   /* as a driver does: quiet the device, then Ack (the test Acks) */
+}
+
+static void enable_driver_handler(void)
+{
+    sel_uintr_set_handler(driver_handler);
+    sel_uintr_enable_bits(TOKEN_BITS);
+    sel_uintr_enable();
+}
+
+/* A driver thread waiting for something else (never signalled): the interrupt diverts it into its handler. */
+static void waiting_driver(void *arg)
+{
+    (void)arg;
+    enable_driver_handler();
+    d.ready = 1;
+    for (;;)
+        sel_wait(d.never);
+}
+
+static sel_cptr_t driver_token(struct test_env *env, sel_thread_t *t)
+{
+    sel_cptr_t uintr = test_object(env, SEL_USER_INTERRUPT_OBJECT, 0);
+    CHECK_OK(sel_tcb_bind_user_interrupt(t->tcb, uintr));
+    return mint_token(env, uintr, SEL_CAN_WRITE, TOKEN_BITS);
+}
+
+TEST(irq_uart_interrupt_diverts_a_waiting_driver_into_its_handler)
+{
+    memset((void *)&d, 0, sizeof(d));
+    d.uart = map_uart(env);
+    d.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_cptr_t handler = irq_get(env, UART_IRQ);
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY + 1, false, waiting_driver, NULL);
+    CHECK_OK(sel_irq_handler_set_user_interrupt(handler, driver_token(env, &t)));
+    CHECK_OK(sel_thread_start(&t));
+    CHECK(d.ready);
+
+    uart_irq_on(d.uart);   /* taken within a few instructions (QEMU looks at interrupts between blocks) */
+    CHECK(test_wait_flag(&d.entries));
+    CHECK_EQ(d.entries, 1);
+    CHECK_EQ(d.bits, TOKEN_BITS);
+    /* Until the Ack, the line is held back. */
+    uart_irq_on(d.uart);
+    settle(env);
+    CHECK_EQ(d.entries, 1);
+    CHECK_OK(sel_irq_handler_ack(handler));   /* the line, raised again, comes through at once */
+    CHECK_EQ(d.entries, 2);
+    CHECK_OK(sel_irq_handler_ack(handler));
+}
+
+/* The driver itself enables the interrupt: it enters its handler right after the store, with no syscall. */
+static void storing_driver(void *arg)
+{
+    (void)arg;
+    enable_driver_handler();
+    uart_irq_on(d.uart);
+    test_wait_flag((volatile int *)&d.entries);   /* (a second at most: it outranks the test driver) */
+    d.after_store = d.entries;
+    d.ready = 1;
+    for (;;)
+        sel_wait(d.never);
+}
+
+TEST(irq_uart_interrupt_diverts_the_running_driver_at_once)
+{
+    memset((void *)&d, 0, sizeof(d));
+    d.uart = map_uart(env);
+    d.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_cptr_t handler = irq_get(env, UART_IRQ);
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY + 1, false, storing_driver, NULL);
+    CHECK_OK(sel_irq_handler_set_user_interrupt(handler, driver_token(env, &t)));
+    CHECK_OK(sel_thread_start(&t));
+    CHECK(d.ready);
+    CHECK_EQ(d.after_store, 1);
+    CHECK_EQ(d.bits, TOKEN_BITS);
+    CHECK_OK(sel_irq_handler_ack(handler));
+}
+
+/* A driver running on the other hart: the boot hart takes the interrupt and the IPI diverts the driver. */
+static void spinning_driver(void *arg)
+{
+    (void)arg;
+    enable_driver_handler();
+    d.ready = 1;
+    while (!d.stop)
+        d.counter++;
+    for (;;)
+        sel_wait(d.never);
+}
+
+TEST(irq_uart_interrupt_diverts_a_driver_on_the_other_hart)
+{
+    CHECK(env->bi->num_harts >= 2);
+    memset((void *)&d, 0, sizeof(d));
+    d.uart = map_uart(env);
+    d.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_cptr_t handler = irq_get(env, UART_IRQ);
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY, false, spinning_driver, NULL);
+    CHECK_OK(sel_irq_handler_set_user_interrupt(handler, driver_token(env, &t)));
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
+    CHECK_OK(sel_thread_start(&t));
+    CHECK(test_wait_flag(&d.ready));
+    uart_irq_on(d.uart);
+    CHECK(test_wait_flag(&d.entries));
+    d.stop = 1;
+    CHECK_EQ(d.bits, TOKEN_BITS);
+    CHECK_OK(sel_irq_handler_ack(handler));
+}
+
+/* Revoking the UserInterrupt takes the handler's token: the kernel masks the line, as for a notification. */
+TEST(irq_uart_interrupt_with_its_token_gone_is_masked)
+{
+    memset((void *)&d, 0, sizeof(d));
+    d.uart = map_uart(env);
+    d.never = test_object(env, SEL_NOTIFICATION_OBJECT, 0);
+    sel_cptr_t handler = irq_get(env, UART_IRQ);
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY + 1, false, waiting_driver, NULL);
+    sel_cptr_t uintr = test_object(env, SEL_USER_INTERRUPT_OBJECT, 0);
+    CHECK_OK(sel_tcb_bind_user_interrupt(t.tcb, uintr));
+    CHECK_OK(sel_irq_handler_set_user_interrupt(handler, mint_token(env, uintr, SEL_CAN_WRITE, TOKEN_BITS)));
+    CHECK_OK(sel_thread_start(&t));
+    CHECK_OK(sel_cnode_revoke(SEL_CAP_INIT_CNODE, uintr, SEL_WORD_BITS));
+    uart_irq_on(d.uart);
+    settle(env);
+    uart_irq_off(d.uart);
+    CHECK_EQ(d.entries, 0);
+    /* A notification brings the line back. */
+    sel_cptr_t ntfn = badged_notification(env, UART_BADGE, NULL);
+    CHECK_OK(sel_irq_handler_set_notification(handler, ntfn));
+    uart_irq_on(d.uart);
+    CHECK_EQ(sel_wait(ntfn), UART_BADGE);
+    uart_irq_off(d.uart);
+    CHECK_OK(sel_irq_handler_ack(handler));
 }

@@ -5,6 +5,9 @@
  */
 #include "test.h"
 
+#include <sel/uintr.h>
+#include <string.h>
+
 /* ---- helpers ------------------------------------------------------------------ */
 
 /* Maps frame read-write at a fresh address of the root task and returns the address. */
@@ -322,6 +325,154 @@ TEST(tcb_set_ipc_buffer_rejects_misaligned_address_and_non_frame)
     CHECK_ERR(sel_tcb_set_ipc_buffer(tcb, 0x1000000000, SEL_CAP_INIT_CNODE), SEL_INVALID_CAPABILITY);
     CHECK_EQ(sel_get_mr(0), 1);
     CHECK_OK(sel_tcb_set_ipc_buffer(tcb, 0x1000000800, frame));
+}
+
+/* ---- the rights of the IPC buffer's frame cap ------------------------------------ */
+
+/* A copy of frame with rights. */
+static sel_cptr_t frame_copy(struct test_env *env, sel_cptr_t frame, sel_word_t rights)
+{
+    sel_cptr_t slot = test_slot(env);
+    CHECK_OK(sel_cnode_copy(SEL_CAP_INIT_CNODE, slot, SEL_WORD_BITS, SEL_CAP_INIT_CNODE, frame, SEL_WORD_BITS,
+                            rights));
+    return slot;
+}
+
+/* A frame cap the thread could not even read through makes no IPC buffer. */
+TEST(tcb_ipc_buffer_needs_a_frame_cap_with_read)
+{
+    sel_cptr_t tcb = test_object(env, SEL_TCB_OBJECT, 0);
+    sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
+    CHECK_ERR(sel_tcb_set_ipc_buffer(tcb, 0x1000000000, frame_copy(env, frame, 0)), SEL_INVALID_CAPABILITY);
+    CHECK_EQ(sel_get_mr(0), 1);
+    CHECK_ERR(sel_tcb_set_ipc_buffer(tcb, 0x1000000000, frame_copy(env, frame, SEL_CAN_WRITE)),
+              SEL_INVALID_CAPABILITY);
+    CHECK_ERR(sel_tcb_configure(tcb, 0, SEL_CAP_INIT_CNODE, 0, SEL_CAP_INIT_VSPACE, 0x1000000000,
+                                frame_copy(env, frame, SEL_CAN_GRANT)),
+              SEL_INVALID_CAPABILITY);
+    CHECK_EQ(sel_get_mr(0), 3);
+    CHECK_OK(sel_tcb_set_ipc_buffer(tcb, 0x1000000000, frame_copy(env, frame, SEL_CAN_READ)));
+    CHECK_OK(sel_tcb_set_ipc_buffer(tcb, 0x1000000000, frame_copy(env, frame, SEL_READ_WRITE)));
+}
+
+static volatile struct {
+    sel_cptr_t ep, tcb;
+    sel_word_t length, reply_label, reply_length;
+    int done;
+} ro;
+
+/* Receives with the message registers in registers only, then asks for 32 register words. */
+static void receive_into_read_only_buffer(void *arg)
+{
+    (void)arg;
+    sel_word_t m[4] = { 0 };
+    ro.length = sel_msginfo_length(sel_recv_mrs(ro.ep, NULL, &m[0], &m[1], &m[2], &m[3]));
+    sel_word_t suspend = 0, count = SEL_USER_CONTEXT_WORDS;
+    sel_msginfo_t reply = sel_call_mrs(ro.tcb, sel_msginfo_new(SEL_TCB_READ_REGISTERS, 0, 0, 2), &suspend, &count,
+                                       &m[2], &m[3]);
+    ro.reply_label = sel_msginfo_label(reply);
+    ro.reply_length = sel_msginfo_length(reply);
+    ro.done = 1;
+    sel_recv(ro.ep, NULL);   /* blocks for good */
+}
+
+static bool all_zero(const volatile sel_word_t *words, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (words[i])
+            return false;
+    return true;
+}
+
+/*
+ * A thread whose IPC buffer was set through a read-only frame cap: the
+ * kernel writes nothing into that frame (the message and an invocation's
+ * reply arrive as if it had no buffer: the register words only), nor its
+ * user-interrupt CSRs.  The test watches the frame through its own
+ * read-write mapping.
+ */
+TEST(tcb_read_only_ipc_buffer_receives_nothing_into_the_frame)
+{
+    sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
+    volatile sel_word_t *page = (volatile sel_word_t *)map_frame(env, frame_copy(env, frame, SEL_ALL_RIGHTS));
+    ro.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    ro.tcb = test_object(env, SEL_TCB_OBJECT, 0);
+    ro.done = 0;
+    sel_cptr_t uintr = test_object(env, SEL_USER_INTERRUPT_OBJECT, 0);
+    sel_cptr_t token = test_slot(env);
+    CHECK_OK(sel_cnode_mint(SEL_CAP_INIT_CNODE, token, SEL_WORD_BITS, SEL_CAP_INIT_CNODE, uintr, SEL_WORD_BITS,
+                            SEL_CAN_WRITE, 1));
+
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY + 1, false, receive_into_read_only_buffer, NULL);
+    CHECK_OK(sel_tcb_set_ipc_buffer(t.tcb, (sel_word_t)page, frame_copy(env, frame, SEL_CAN_READ)));
+    CHECK_OK(sel_tcb_bind_user_interrupt(t.tcb, uintr));
+    CHECK_OK(sel_thread_start(&t));   /* it blocks in Recv */
+
+    sel_token_send(token);            /* the kernel would write uip into the CSRs */
+    for (int i = 0; i < 12; i++)
+        sel_set_mr(i, 0x700 + (sel_word_t)i);
+    sel_send(ro.ep, sel_msginfo_new(0x17, 0, 0, 12));
+    CHECK(test_wait_flag(&ro.done));
+    CHECK_EQ(ro.length, SEL_FAST_MESSAGE_REGISTERS);
+    CHECK_EQ(ro.reply_label, SEL_NO_ERROR);
+    CHECK_EQ(ro.reply_length, SEL_FAST_MESSAGE_REGISTERS);
+    CHECK(all_zero(page, 4096 / sizeof(sel_word_t)));
+}
+
+/* Read-only is enough to send from: the kernel reads the words past the registers from the frame. */
+static void send_from_read_only_buffer(void *arg)
+{
+    (void)arg;
+    sel_word_t m[4] = { 0x800, 0x801, 0x802, 0x803 };
+    sel_send_mrs(ro.ep, sel_msginfo_new(0x18, 0, 0, 10), &m[0], &m[1], &m[2], &m[3]);
+}
+
+TEST(tcb_read_only_ipc_buffer_can_send_long_messages)
+{
+    sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
+    volatile sel_word_t *page = (volatile sel_word_t *)map_frame(env, frame_copy(env, frame, SEL_ALL_RIGHTS));
+    for (int i = 4; i < 10; i++)
+        page[1 + i] = 0x800 + (sel_word_t)i;   /* MR i is word 1 + i of the buffer */
+    ro.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY + 1, false, send_from_read_only_buffer, NULL);
+    CHECK_OK(sel_tcb_set_ipc_buffer(t.tcb, (sel_word_t)page, frame_copy(env, frame, SEL_CAN_READ)));
+    CHECK_OK(sel_thread_start(&t));   /* it blocks in Send */
+    sel_msginfo_t info = sel_recv(ro.ep, NULL);
+    CHECK_EQ(sel_msginfo_label(info), 0x18);
+    CHECK_EQ(sel_msginfo_length(info), 10);
+    for (int i = 0; i < 10; i++)
+        CHECK_EQ(sel_get_mr(i), 0x800 + (sel_word_t)i);
+}
+
+/* The root task's boot-info page (its cap is read-only) as a thread's IPC buffer: a message leaves it as it was. */
+static void receive_in_registers(void *arg)
+{
+    (void)arg;
+    sel_word_t m[4] = { 0 };
+    ro.length = sel_msginfo_length(sel_recv_mrs(ro.ep, NULL, &m[0], &m[1], &m[2], &m[3]));
+    ro.done = 1;
+    sel_recv(ro.ep, NULL);
+}
+
+TEST(tcb_boot_info_page_as_ipc_buffer_is_never_written)
+{
+    static sel_bootinfo_t before;
+    const sel_bootinfo_t *bi = env->bi;
+    memcpy(&before, bi, sizeof(before));
+    ro.ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    ro.done = 0;
+    sel_thread_t t;
+    test_thread(env, &t, TEST_PRIORITY + 1, false, receive_in_registers, NULL);
+    CHECK_OK(sel_tcb_set_ipc_buffer(t.tcb, (sel_word_t)bi, SEL_CAP_BOOTINFO_FRAME));
+    CHECK_OK(sel_thread_start(&t));
+    for (int i = 0; i < 64; i++)
+        sel_set_mr(i, ~(sel_word_t)i);
+    sel_send(ro.ep, sel_msginfo_new(0x19, 0, 0, 64));
+    CHECK(test_wait_flag(&ro.done));
+    CHECK_EQ(ro.length, SEL_FAST_MESSAGE_REGISTERS);
+    CHECK(memcmp(&before, bi, sizeof(before)) == 0);
 }
 
 /* ---- priorities ------------------------------------------------------------------ */

@@ -10,6 +10,8 @@
  */
 #include "test.h"
 
+#include <string.h>
+
 #define REGION      0x3000000000ull
 #define PAGE        4096ull
 #define LARGE_PAGE  (1ull << SEL_LARGE_PAGE_BITS)
@@ -867,4 +869,63 @@ TEST(vspace_delete_root_of_running_thread_faults_it)
     CHECK_EQ(sel_get_mr(SEL_VM_FAULT_PC), BARE_CODE + 4);
     CHECK_EQ(sel_get_mr(SEL_VM_FAULT_PREFETCH), 1);
     probe_stop();
+}
+
+/* ---- unmapping under a thread that runs on the other hart --------------------------------- */
+
+#define SHOOTDOWN_VADDR 0x3200000000ull
+
+static volatile struct {
+    sel_word_t reads;
+    int stop;
+} reader;
+
+/* On the other hart, in an address space of its own: reads the page in a loop (its TLB keeps it). */
+static void read_forever(void *arg)
+{
+    (void)arg;
+    volatile sel_word_t *page = (volatile sel_word_t *)SHOOTDOWN_VADDR;
+    while (!reader.stop) {
+        (void)*page;
+        reader.reads++;
+    }
+    for (;;)
+        ;
+}
+
+/*
+ * Unmapping the page must reach that hart's TLB (the kernel's remote
+ * fence): its next read faults, at most one read after the Unmap returned.
+ * Without the shootdown it would go on reading the old frame.
+ */
+TEST(frame_unmap_reaches_the_tlb_of_a_thread_on_the_other_hart)
+{
+    CHECK(env->bi->num_harts >= 2);
+    memset((void *)&reader, 0, sizeof(reader));
+    sel_cptr_t fault_ep = test_object(env, SEL_ENDPOINT_OBJECT, 0);
+    sel_thread_t t;
+    CHECK_OK(sel_thread_create(env->alloc, &t, true, TEST_PRIORITY, fault_ep, read_forever, NULL));
+    sel_cptr_t frame = test_object(env, SEL_FRAME_4K_OBJECT, 0);
+    map(env, frame, t.vspace, SHOOTDOWN_VADDR, SEL_READ_WRITE, SEL_VM_EXECUTE_NEVER);
+    CHECK_OK(sel_tcb_set_affinity(t.tcb, test_other_hart(env)));
+    CHECK_OK(sel_thread_start(&t));
+    sel_word_t start = test_rdtime();
+    while (reader.reads < 100000 && test_rdtime() - start < env->bi->timebase_frequency)
+        ;
+    CHECK(reader.reads >= 100000);   /* it runs, with the page in its TLB */
+
+    CHECK_OK(sel_frame_unmap(frame));
+    sel_word_t at_unmap = reader.reads;
+    /* Its fault comes (polled, so a kernel that misses the TLB fails here instead of hanging). */
+    sel_msginfo_t info = { { 0 } };
+    sel_word_t badge = 0;
+    start = test_rdtime();
+    do
+        info = sel_nb_recv(fault_ep, &badge);
+    while (sel_msginfo_label(info) == 0 && test_rdtime() - start < env->bi->timebase_frequency);
+    reader.stop = 1;
+    sel_word_t after = reader.reads - at_unmap;
+    CHECK_EQ(sel_msginfo_label(info), SEL_FAULT_VM);
+    CHECK_EQ(sel_get_mr(SEL_VM_FAULT_ADDR), SHOOTDOWN_VADDR);
+    CHECK(after <= 1);
 }

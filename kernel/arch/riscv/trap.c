@@ -131,6 +131,7 @@ void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
 {
     h->kernel_entries++;
     if (scause & SCAUSE_INTERRUPT) {
+        h->interrupt_entries++;
         handle_interrupt(h, scause & ~SCAUSE_INTERRUPT);
     } else if (h->current == t) {
         /* (If another hart stalled t while we waited for the lock, t restarts the instruction later.) */
@@ -156,13 +157,20 @@ static __attribute__((noinline)) void idle_wait(struct hart *h)
 /* Waits with the lock released until an interrupt arrives, then handles it. */
 static void wait_for_interrupt(struct hart *h)
 {
+    /* The wait is idle time (DebugCpuTime); its end is read before the lock, which may make us spin. */
+    account_switch(h, NULL);
+    h->idling = true;
     kernel_unlock();
     word_t pending;
     do {
         wfi();
         pending = csr_read(sip) & csr_read(sie);
     } while (!pending);
+    word_t woke = csr_read(instret);
     kernel_lock(h);
+    h->idle_instructions += woke - h->charged_since;
+    h->charged_since = woke;
+    h->idling = false;
     pending = csr_read(sip) & csr_read(sie);
     if (pending & SIP_SSIP)
         handle_interrupt(h, IRQ_S_SOFT);

@@ -22,16 +22,26 @@ struct cap {
     uint8_t type;        /* enum sel_cap_type */
     uint8_t rights;      /* SEL_CAN_* */
     uint8_t size_bits;   /* untyped and frame size; CNode radix */
-    uint8_t guard_bits;  /* CNode guard size */
     uint8_t flags;       /* CAP_* above */
-    uint8_t pad;
-    uint16_t asid;       /* frame, page table: ASID of the mapping */
+    union {
+        struct {
+            uint8_t guard_bits;  /* CNode guard size */
+            uint8_t pad;
+            uint16_t asid;       /* frame, page table: ASID of the mapping */
+        };
+        /*
+         * Untyped of RAM, 4 KiB or more: the memory from the watermark up
+         * to this many 4 KiB pages is known to be zero (Retype zeroes ahead
+         * of the objects, in pieces it can be preempted between).
+         */
+        uint32_t zeroed_pages;
+    };
     /* Kernel address of the object; physical address for untyped and frames. */
     word_t ptr;
     /*
      * endpoint, notification: badge; CNode: guard; untyped: bytes used
      * (the watermark); frame, page table: mapped address; IRQ handler: the
-     * IRQ; ASID pool: its first ASID.
+     * IRQ; ASID pool: its first ASID; zombie: the object being destroyed.
      */
     word_t data;
 };
@@ -46,6 +56,7 @@ struct cte {
     word_t reap_link;
 };
 
+_Static_assert(sizeof(struct cap) == 3 * sizeof(word_t), "a cap is three words");
 _Static_assert(sizeof(struct cte) == BIT(SEL_SLOT_BITS), "a slot is 2^SEL_SLOT_BITS bytes");
 
 static inline struct cap cap_null(void)

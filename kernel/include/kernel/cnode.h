@@ -20,10 +20,19 @@ struct lookup lookup_slot(const struct cap *root, word_t index, unsigned depth);
 /* The cap that a copy of the one in src may be; returns SEL_NO_ERROR or why it cannot be copied. */
 word_t cap_derive(const struct cte *src, struct cap *out);
 
-/* Deletes the cap in slot and everything its deletion destroys. */
+/* Deletes the cap in slot and everything its deletion destroys, in one go (the kernel's own deletions). */
 void cap_delete(struct cte *slot);
-/* Deletes every descendant of the cap in slot. */
+/* Deletes every descendant of the cap in slot, in one go. */
 void cap_revoke(struct cte *slot);
+/*
+ * The same for the Delete and Revoke invocations, with preemption points:
+ * SEL_NO_ERROR when done, KERNEL_PREEMPTED (preempt.h) to be called again.
+ * Both also finish the reap list (what earlier preempted calls left).
+ */
+word_t cap_delete_preemptible(struct cte *slot);
+word_t cap_revoke_preemptible(struct cte *slot);
+/* Finishes the reap list, with preemption points: before memory is reused (Retype, MakePool). */
+word_t cap_reap_preemptible(void);
 /* Places cap in the empty slot dest as a child of parent (NULL: no parent). */
 void cap_insert(struct cte *dest, const struct cap *cap, struct cte *parent);
 

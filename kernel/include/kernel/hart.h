@@ -22,7 +22,21 @@ struct hart {
     int plic_context;               /* S-mode PLIC context, -1 if none */
     word_t slow_ipc_syscalls;       /* Call and ReplyRecv the slow path handled (DebugFastpath) */
     word_t kernel_entries;          /* traps from user mode, the fastpath's included (DebugKernelEntries) */
+    word_t interrupt_entries;       /* of those, interrupts */
+    word_t ipis_sent;               /* IPIs this hart sent to others */
+    unsigned preempt_work;          /* work since the last look at interrupts (preempt.h) */
     bool fastpath_on;               /* stvec is trap_entry, not trap_entry_without_fastpath */
+    /*
+     * CPU accounting (DebugCpuTime): the instructions since charged_since
+     * (an instret reading) go to the thread charged, or while idling (in
+     * wfi) to idle_instructions, or with neither to kernel_instructions.
+     * While a thread runs in user mode here, it is the one charged.
+     */
+    bool idling;
+    struct tcb *charged;
+    word_t charged_since;
+    word_t idle_instructions;
+    word_t kernel_instructions;     /* in the kernel for no thread: on the way into and out of idle */
     struct prio_bitmap ready_bitmap;    /* near the start: the fastpath reads it with a short offset */
     /* ASIDs this hart has run since its TLB last forgot them: who needs a remote fence. */
     word_t asid_used[BIT(16) / 64];

@@ -11,7 +11,8 @@
 
 struct invocation {
     struct tcb *thread;         /* the invoker */
-    word_t *buffer;             /* its IPC buffer, NULL if none */
+    word_t *buffer;             /* its IPC buffer to read arguments from, NULL if none */
+    word_t *reply_buffer;       /* the same to write reply words into, NULL if none or read-only */
     struct cte *slot;           /* the invoked cap */
     word_t label;
     word_t length;              /* message words sent */
@@ -25,10 +26,10 @@ static inline word_t inv_arg(struct invocation *inv, unsigned i)
     return tcb_get_mr(inv->thread, inv->buffer, i);
 }
 
-/* Sets reply word i; words past the registers are dropped if the invoker has no IPC buffer. */
+/* Sets reply word i; words past the registers are dropped if the invoker has no writable IPC buffer. */
 static inline void inv_reply(struct invocation *inv, unsigned i, word_t value)
 {
-    if (tcb_set_mr(inv->thread, inv->buffer, i, value) && i + 1 > inv->reply_length)
+    if (tcb_set_mr(inv->thread, inv->reply_buffer, i, value) && i + 1 > inv->reply_length)
         inv->reply_length = i + 1;
 }
 

@@ -1,4 +1,4 @@
-/* IRQControl and IRQHandler: PLIC lines delivered to user space as notifications. */
+/* IRQControl and IRQHandler: PLIC lines delivered to user space as notifications or user-interrupt tokens. */
 #ifndef KERNEL_IRQ_H
 #define KERNEL_IRQ_H
 
@@ -6,7 +6,7 @@
 
 extern unsigned num_irqs;   /* PLIC sources are 1..num_irqs-1 */
 
-/* Handles a PLIC line that fired: signals its notification (or masks it if it has none). */
+/* Handles a PLIC line that fired: signals its notification or raises its token (or masks it if it has none). */
 void irq_handle(unsigned irq);
 /* The last handler cap for irq is gone. */
 void irq_handler_destroy(unsigned irq);

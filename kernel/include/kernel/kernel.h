@@ -25,6 +25,8 @@ void fastpath_reply_recv(struct user_context *ctx);
 /* The time (the timebase: rdtime's units). */
 word_t timer_now(void);
 extern unsigned boot_hart_index;
+/* The root task's CNode (boot.c): its threads are the ones whose CSpace it is. */
+extern struct cte *root_cnode;
 /* Powers the machine off, QEMU exiting with status. */
 NORETURN void machine_poweroff(int status);
 

@@ -6,6 +6,10 @@
 
 /* A whole word, so the atomic swap needs no sign extension. */
 extern word_t big_lock;
+/* How many harts spin for the lock now: a long operation stops for them (preempt.h) ... */
+extern word_t lock_waiters;
+/* ... and how often one of them got it (so the one that stopped can tell when to go on). */
+extern word_t lock_generation;
 
 /*
  * One turn of a loop that waits for another hart.  After many turns (far

@@ -95,7 +95,9 @@ struct tcb {
     uint16_t satp_asid_word;    /* ... and which word */
     struct hart *satp_asid_marked_on;   /* the hart whose asid_used has that bit set for us */
     word_t fault_msg[4];        /* fault-specific words of the fault message */
-    word_t reap_link;           /* links a dying TCB into the reap list */
+    word_t reap_link;           /* links a dying TCB into the reap list ... */
+    word_t reap_progress;       /* ... and counts its slots deleted so far */
+    word_t cpu_instructions;    /* run in user mode and in the kernel for it (DebugCpuTime), up to its last switch */
     char name[16];
 
     struct cte slots[TCB_NUM_SLOTS];
@@ -105,8 +107,12 @@ _Static_assert(sizeof(struct tcb) <= BIT(SEL_TCB_BITS), "a TCB fits its object s
 
 static inline struct tcb *tcb_of(const struct cap *cap) { return (struct tcb *)cap->ptr; }
 
-/* Returns the thread's IPC buffer, or NULL if it has none. */
-word_t *tcb_ipc_buffer(struct tcb *t);
+/*
+ * The thread's IPC buffer if its frame cap allows what the kernel is to do
+ * with it, else NULL (as if it had none): SEL_CAN_READ to read what the
+ * thread sends, SEL_READ_WRITE to write what it receives (as seL4 does).
+ */
+word_t *tcb_ipc_buffer(struct tcb *t, word_t rights);
 
 /* Reads message register i of t (i < SEL_MSG_MAX_LENGTH); buffer from tcb_ipc_buffer(). */
 static inline word_t tcb_get_mr(struct tcb *t, word_t *buffer, unsigned i)
@@ -180,7 +186,7 @@ void tcb_cancel_ipc(struct tcb *t);
 void tcb_suspend(struct tcb *t);
 /* Makes an inactive thread runnable. */
 void tcb_resume(struct tcb *t);
-/* Called when the last cap to the TCB goes: suspends it and queues its slots for deletion. */
+/* Called when the last cap to the TCB goes: suspends it and unbinds it (cap.c then deletes its slots). */
 void tcb_destroy(struct tcb *t);
 void tcb_unbind_notification(struct tcb *t);
 

@@ -25,17 +25,32 @@ enum sel_syscall {
     SEL_SYS_REPLY = -6,
     SEL_SYS_YIELD = -7,
     SEL_SYS_NB_RECV = -8,
-    SEL_SYS_DEBUG_PUT_CHAR = -9,
-    SEL_SYS_DEBUG_HALT = -11,          /* power off with an exit status */
+    SEL_SYS_DEBUG_PUT_CHAR = -9,       /* a0 = the character */
+    SEL_SYS_DEBUG_HALT = -11,          /* [debug cap] a2 = exit status: powers off */
     SEL_SYS_DEBUG_CAP_IDENTIFY = -12,  /* a0 = cptr in, cap type out */
-    SEL_SYS_DEBUG_NAME_THREAD = -14,   /* a0 = TCB cptr, name in the IPC buffer */
+    SEL_SYS_DEBUG_NAME_THREAD = -14,   /* [debug cap] a2 = TCB cptr, the name in the IPC buffer */
     SEL_SYS_NULL = -15,                /* does nothing: the cost of entering and leaving the kernel */
     SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */
-    SEL_SYS_DEBUG_FASTPATH = -17,      /* a0 = sel_fastpath_mode in, slow-path Call/ReplyRecv count out */
+    SEL_SYS_DEBUG_FASTPATH = -17,      /* [debug cap] a2 = sel_fastpath_mode in, slow-path Call/ReplyRecv count out */
     SEL_SYS_URET = -18,                /* return from a user-interrupt handler (sel/uintr.h) */
-    SEL_SYS_DEBUG_KERNEL_ENTRIES = -19, /* a0 out: traps from user mode since boot, all harts */
-    SEL_SYS_MIN = -19,
+    /* [debug cap] out: a2 traps from user mode since boot, a3 those that were interrupts, a4 IPIs sent; all harts */
+    SEL_SYS_DEBUG_KERNEL_ENTRIES = -19,
+    /* [debug cap] a2 = TCB cptr (0: none), a3 = hart in; out: a2 the thread's instructions, a3 the hart's idle, a4 its
+       instructions in the kernel for no thread, a5 instret then (sel_debug_cpu_time) */
+    SEL_SYS_DEBUG_CPU_TIME = -20,
+    SEL_SYS_MIN = -20,
 };
+
+/*
+ * The debug calls marked [debug cap] act on the whole machine, so they
+ * need the debug capability (SEL_CAP_TYPE_DEBUG), which the kernel gives
+ * only to the root task (SEL_CAP_DEBUG in sel/bootinfo.h): its cptr goes
+ * in a0, the arguments and results in a2..a5, and a0 comes back with
+ * SEL_NO_ERROR, or an error with a2 saying which argument was wrong
+ * (0: a0 names no debug capability; nothing was done).  DebugPutChar and
+ * DebugPutString need no capability, but what a thread outside the root
+ * task prints comes out behind its name (docs/kernel.md).
+ */
 
 /* DebugFastpath: whether the kernel takes the IPC fastpath (it does from boot). */
 typedef enum {
@@ -89,6 +104,8 @@ enum sel_invocation {
     SEL_ASID_POOL_ASSIGN,
 
     SEL_NOTIFICATION_SET_ALARM,     /* a Call with any other label on a notification signals it */
+
+    SEL_IRQ_HANDLER_SET_USER_INTERRUPT,
 
     SEL_NUM_INVOCATIONS
 };
@@ -145,6 +162,8 @@ enum sel_cap_type {
     SEL_CAP_TYPE_IRQ_CONTROL,
     SEL_CAP_TYPE_IRQ_HANDLER,
     SEL_CAP_TYPE_USER_INTERRUPT,
+    SEL_CAP_TYPE_DEBUG,           /* the debug calls marked [debug cap] above */
+    SEL_CAP_TYPE_ZOMBIE,          /* a slot whose Delete was preempted: Delete it again to finish */
     SEL_NUM_CAP_TYPES
 };
 

@@ -20,6 +20,7 @@ enum sel_initial_cap {
     SEL_CAP_INIT_ASID_POOL = 6,
     SEL_CAP_BOOTINFO_FRAME = 7,
     SEL_CAP_INIT_IPC_BUFFER = 8,
+    SEL_CAP_DEBUG = 9,           /* the debug capability: only the root task gets one (sel/abi.h) */
     SEL_NUM_INITIAL_CAPS
 };
 

@@ -14,7 +14,15 @@ sel_error_t sel_irq_handler_ack(sel_cptr_t handler);
 /* Signals ntfn (with its badge) when the line interrupts. */
 sel_error_t sel_irq_handler_set_notification(sel_cptr_t handler, sel_cptr_t ntfn);
 
-/* Stops signalling a notification for the line. */
+/*
+ * Raises token's bits (a badged UserInterrupt cap with Write, sel/uintr.h)
+ * when the line interrupts: the thread bound to it is diverted into its
+ * user-interrupt handler at once, with the bits in a0.  Replaces a
+ * notification (and SetNotification replaces a token).
+ */
+sel_error_t sel_irq_handler_set_user_interrupt(sel_cptr_t handler, sel_cptr_t token);
+
+/* Stops signalling a notification or raising a token for the line. */
 sel_error_t sel_irq_handler_clear(sel_cptr_t handler);
 
 #endif

@@ -26,6 +26,11 @@
  * A token that arrives while the loop is about to sleep, or asleep, makes
  * it return from the sleep to look at the tokens (the interrupt moves uepc
  * back to the check before the syscall), so no token is ever slept through.
+ * Tokens are wake-ups: once one has come, the loop masks its bits (uie)
+ * until it next goes to sleep, so that more of them while it is awake cost
+ * it nothing (the kernel keeps them pending, and they end that sleep at
+ * once).  Even a flood of tokens leaves the loop its rpc requests: a sleep
+ * that finds a request waiting takes it before the tokens.
  */
 #ifndef SEL_LOOP_H
 #define SEL_LOOP_H
@@ -71,6 +76,7 @@ typedef struct sel_loop {
     sel_loop_timer_t *timers;   /* armed ones, earliest first */
     sel_word_t pending_bits;    /* notification bits arrived, not yet handled */
     sel_word_t pending_tokens;  /* written by the user-interrupt handler (atomically) */
+    sel_word_t masked_tokens;   /* token bits taken and masked (uie) until the loop next sleeps */
     sel_word_t alarm_deadline;  /* what the kernel alarm is set to (0: not set) */
     bool reply_due;             /* an rpc reply not yet sent */
     sel_msginfo_t reply;
@@ -78,6 +84,7 @@ typedef struct sel_loop {
     sel_tasks_t tasks;          /* tasks (sel/task.h) run at every turn, before handlers */
     /* Counts, for tests and benchmarks. */
     sel_word_t turns, sleeps, tokens_interrupted_sleep;
+    sel_word_t token_interrupts;    /* entries of its user-interrupt handler */
 } sel_loop_t;
 
 /* A loop that sleeps on notification; alarm_bit (a bit of it) serves timers, 0 if it has none. */

@@ -210,13 +210,32 @@ static inline void sel_debug_put_char(char c)
     sel__syscall(SEL_SYS_DEBUG_PUT_CHAR, &a0, 0, &m0, &m1, &m2, &m3);
 }
 
-/* Powers the machine off; QEMU exits with status (0 = success). */
-static inline __attribute__((noreturn)) void sel_debug_halt(int status)
+/*
+ * The debug capability this program holds, which the debug calls below
+ * use: SEL_CAP_DEBUG in a root task, in a component the slot the loader
+ * put a copy in (only the component-test driver has one), 0 for none.
+ * Set at start-up.  Without it those calls return SEL_INVALID_CAPABILITY
+ * and do nothing.
+ */
+extern sel_cptr_t sel_debug_cap;
+
+/* A debug call that needs the debug cap: arguments in and results out in *mr0..*mr1; returns its error. */
+static inline sel_error_t sel__debug_call(long sysno, sel_word_t *mr0, sel_word_t *mr1)
 {
-    sel_word_t a0 = (sel_word_t)status, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    sel__syscall(SEL_SYS_DEBUG_HALT, &a0, 0, &m0, &m1, &m2, &m3);
-    for (;;)
-        ;
+    sel_word_t a0 = sel_debug_cap, m0 = mr0 ? *mr0 : 0, m1 = mr1 ? *mr1 : 0, m2 = 0, m3 = 0;
+    sel__syscall(sysno, &a0, 0, &m0, &m1, &m2, &m3);
+    if (mr0)
+        *mr0 = m0;
+    if (mr1)
+        *mr1 = m1;
+    return (sel_error_t)a0;
+}
+
+/* Powers the machine off; QEMU exits with status (0 = success).  Returns only if refused (no debug cap). */
+static inline sel_error_t sel_debug_halt(int status)
+{
+    sel_word_t arg = (sel_word_t)status;
+    return sel__debug_call(SEL_SYS_DEBUG_HALT, &arg, NULL);
 }
 
 /* Returns the type (SEL_CAP_TYPE_*) of the capability at cptr; SEL_CAP_TYPE_NULL if none. */
@@ -234,33 +253,77 @@ static inline int sel_debug_cap_identify(sel_cptr_t cptr)
  */
 void sel_debug_put_string(const char *s, size_t n);
 
-/* Names thread tcb in kernel messages (at most 15 characters are kept). */
-void sel_debug_name_thread(sel_cptr_t tcb, const char *name);
+/*
+ * Names thread tcb (at most 15 characters are kept, and characters that
+ * do not print become '?'): kernel messages use the name, and what a
+ * thread outside the root task prints comes out behind the part before
+ * the first '.'.  Needs the debug cap.
+ */
+sel_error_t sel_debug_name_thread(sel_cptr_t tcb, const char *name);
 
 /*
  * Turns the kernel's IPC fastpath on or off on every hart (or leaves it);
- * returns how many Call and ReplyRecv syscalls the slow path has handled
- * since boot, on all harts.  For tests that compare the fastpath with the
- * slow path, and for seeing which one a workload takes.
+ * *slow_calls (if not NULL) gets how many Call and ReplyRecv syscalls the
+ * slow path has handled since boot, on all harts.  For tests that compare
+ * the fastpath with the slow path, and for seeing which one a workload
+ * takes.  Needs the debug cap.
  */
-static inline sel_word_t sel_debug_fastpath(sel_fastpath_mode_t mode)
+static inline sel_error_t sel_debug_fastpath(sel_fastpath_mode_t mode, sel_word_t *slow_calls)
 {
-    sel_word_t a0 = (sel_word_t)mode, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    sel__syscall(SEL_SYS_DEBUG_FASTPATH, &a0, 0, &m0, &m1, &m2, &m3);
-    return a0;
+    sel_word_t arg = (sel_word_t)mode;
+    sel_error_t err = sel__debug_call(SEL_SYS_DEBUG_FASTPATH, &arg, NULL);
+    if (slow_calls && !err)
+        *slow_calls = arg;
+    return err;
+}
+
+/* Counts since boot, on all harts (DebugKernelEntries). */
+typedef struct sel_kernel_entries {
+    sel_word_t entries;     /* user mode entered the kernel: syscalls (fastpath or not), faults, interrupts */
+    sel_word_t interrupts;  /* of those, interrupts that arrived while user code ran (ticks, IPIs, devices) */
+    sel_word_t ipis;        /* IPIs one hart sent another (to wake, preempt, stall or interrupt a thread) */
+} sel_kernel_entries_t;
+
+/*
+ * Fills *out: how many times user mode has entered the kernel (this call
+ * included), how many of those entries were interrupts (interrupts that
+ * wake an idle hart are not entries), and how many IPIs the kernel sent.
+ * For benchmarks that claim to avoid the kernel, and tests that must not
+ * count the timer.  Needs the debug cap.
+ */
+static inline sel_error_t sel_debug_kernel_entries(sel_kernel_entries_t *out)
+{
+    sel_word_t a0 = sel_debug_cap, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    sel__syscall(SEL_SYS_DEBUG_KERNEL_ENTRIES, &a0, 0, &m0, &m1, &m2, &m3);
+    if (a0 == SEL_NO_ERROR)
+        *out = (sel_kernel_entries_t){ m0, m1, m2 };
+    return (sel_error_t)a0;
 }
 
 /*
- * Returns how many times user mode has entered the kernel since boot, on
- * all harts: syscalls (fastpath or not), faults and interrupts that arrived
- * while user code ran, this call included.  Interrupts that wake an idle
- * hart are not entries.  For benchmarks that claim to avoid the kernel.
+ * CPU accounting, as of one reading of the instruction counter (at).  The
+ * kernel charges every instruction a hart runs (rdinstret's count: under
+ * QEMU -icount the instructions of all harts, without it the host's time)
+ * to the thread that has the hart, for its user code and the kernel's work
+ * for it, switch by switch; to the hart's idle count while it waits in
+ * wfi; and otherwise (on the way into and out of idle) to the hart's
+ * kernel count.
  */
-static inline sel_word_t sel_debug_kernel_entries(void)
+typedef struct sel_cpu_time {
+    sel_word_t thread;      /* run by thread tcb since it was made (0 if tcb is 0) */
+    sel_word_t idle;        /* hart, waiting in wfi since boot */
+    sel_word_t kernel;      /* hart, in the kernel for no thread since boot */
+    sel_word_t at;          /* the counter when these were read */
+} sel_cpu_time_t;
+
+/* Fills *out for thread tcb (0: none) and hart (0..num_harts-1).  Needs the debug cap. */
+static inline sel_error_t sel_debug_cpu_time(sel_cptr_t tcb, sel_word_t hart, sel_cpu_time_t *out)
 {
-    sel_word_t a0 = 0, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    sel__syscall(SEL_SYS_DEBUG_KERNEL_ENTRIES, &a0, 0, &m0, &m1, &m2, &m3);
-    return a0;
+    sel_word_t a0 = sel_debug_cap, m0 = tcb, m1 = hart, m2 = 0, m3 = 0;
+    sel__syscall(SEL_SYS_DEBUG_CPU_TIME, &a0, 0, &m0, &m1, &m2, &m3);
+    if (a0 == SEL_NO_ERROR)
+        *out = (sel_cpu_time_t){ m0, m1, m2, m3 };
+    return (sel_error_t)a0;
 }
 
 /* Enters and leaves the kernel doing nothing (a benchmark of the trap path). */
