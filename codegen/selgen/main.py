@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from . import dtb, generate, graph, harness, layout, model
+from . import dtb, generate, graph, harness, layout, system as system_mod
 from .errors import Problems
 
 
@@ -40,7 +40,7 @@ def main(argv=None):
             if not args.system:
                 ap.error("give a system description, e.g. codegen system.yaml")
             system_path = os.path.abspath(args.system)
-        system = model.load_system(system_path, root, idl_dir, device_tree_for)
+        system = system_mod.load_system(system_path, root, idl_dir, device_tree_for)
     except Problems as e:
         for p in e.problems:
             print(p, file=sys.stderr)

@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 import helpers
-from helpers import dtb, layout, model
+from helpers import dtb, layout, model, system
 from selgen import errors, schema, yamlpos
 
 
@@ -135,13 +135,13 @@ class SchemaMessages(unittest.TestCase):
 class Cycles(unittest.TestCase):
     def test_find_cycle(self):
         graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
-        self.assertEqual(model._find_cycle("a", graph), ["a", "b", "c"])
-        self.assertEqual(model._find_cycle("d", graph), None)
+        self.assertEqual(system.find_cycle("a", graph), ["a", "b", "c"])
+        self.assertEqual(system.find_cycle("d", graph), None)
 
     def test_no_cycle_through_start(self):
         graph = {"a": {"b"}, "b": {"c"}, "c": {"b"}}
-        self.assertIsNone(model._find_cycle("a", graph))
-        self.assertEqual(model._find_cycle("b", graph), ["b", "c"])
+        self.assertIsNone(system.find_cycle("a", graph))
+        self.assertEqual(system.find_cycle("b", graph), ["b", "c"])
 
 
 class DeviceTreeReader(unittest.TestCase):

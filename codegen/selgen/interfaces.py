@@ -1,0 +1,207 @@
+"""Loading the interfaces in idl/: each file is loaded on first use, checked
+against codegen/schema/interface.schema.json, and then by meaning, one pass
+per section of the file:
+
+    check_types        structs (with their C layout) and enums
+    check_procedures   parameters, results, and whether they fit in one message
+    check_events       event names
+    check_ring         the ring's request and response structs
+
+An interface with problems is not used: what it would say about ports and
+connections is not true.
+"""
+import os
+import re
+
+from . import schema as schema_mod
+from .errors import known_list, suggest
+from .model import MAX_MESSAGE_WORDS, SCALARS, Interface, Param, Procedure, Type
+from .yamlpos import Seq
+
+
+class Interfaces:
+    """Loads idl/<name>.yaml on first use."""
+
+    def __init__(self, idl_dir, problems, display_root):
+        self.idl_dir, self.problems, self.display_root = idl_dir, problems, display_root
+        self.loaded = {}
+        self.schema = schema_mod.load_schema("interface.schema.json")
+
+    def available(self):
+        try:
+            return sorted(f[:-5] for f in os.listdir(self.idl_dir) if f.endswith(".yaml"))
+        except OSError:
+            return []
+
+    def get(self, name, where):
+        if name in self.loaded:
+            return self.loaded[name]
+        path = os.path.join(self.idl_dir, name + ".yaml")
+        display = os.path.relpath(path, self.display_root)
+        if not os.path.exists(path):
+            self.problems.add(where, f"interface '{name}' is not in {os.path.relpath(self.idl_dir, self.display_root)}/ "
+                                     f"(interfaces: {known_list(self.available())}){suggest(name, self.available())}")
+            self.loaded[name] = None
+            return None
+        root = schema_mod.load_valid(path, display, self.schema, self.problems)
+        if root is None:
+            self.loaded[name] = None
+            return None
+        before = len(self.problems.problems)
+        iface = Interface(root.value("interface"), display)
+        if iface.name != name:
+            self.problems.add(root.get("interface"), f"the interface is called '{iface.name}', but its file is "
+                                                     f"{display}; they must agree")
+        types = check_types(root, iface, self.problems)
+        check_procedures(root, iface, types, self.problems)
+        check_events(root, iface, self.problems)
+        check_ring(root, iface, types, self.problems)
+        self.loaded[name] = iface if len(self.problems.problems) == before else None
+        return self.loaded[name]
+
+
+def empty(root):
+    return Seq(root.file, 0, 0, [])
+
+
+def check_types(root, iface, p):
+    """The interface's structs and enums, in order; each may use only scalars and earlier types.
+    Returns every type a parameter may name (built-in ones too)."""
+    types = {n: Type(n, "scalar", c, s, s) for n, (c, s) in SCALARS.items()}
+    types["buffer"] = Type("buffer", "buffer", None, 0, 8)
+    for tnode in root.get("types", empty(root)):
+        tname = tnode.value("name")
+        if tname in types:
+            first = iface.types.get(tname)
+            p.add(tnode.get("name"), f"type '{tname}' is defined twice" +
+                  (f" (first at line {_line_of(root, tname)})" if first else " (it is a built-in type)"))
+            continue
+        has_struct, has_enum = "struct" in tnode, "enum" in tnode
+        if has_struct == has_enum:
+            p.add(tnode, f"type '{tname}' must have exactly one of 'struct' or 'enum'")
+            continue
+        t = _enum(tnode, tname, iface, p) if has_enum else _struct(tnode, tname, iface, types, p)
+        types[tname] = t
+        iface.types[tname] = t
+    return types
+
+
+def _enum(tnode, tname, iface, p):
+    values = tnode.value("enum")
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            p.add(tnode.get("enum").items[i], f"enum '{tname}' lists '{v}' twice")
+    return Type(tname, "enum", f"{iface.name}_{tname}_t", 4, 4, values=values)
+
+
+def _struct(tnode, tname, iface, types, p):
+    """A struct laid out as C lays it out: each field at its alignment, the size a multiple of the largest."""
+    fields, offset, align, seen = [], 0, 1, set()
+    for fnode in tnode.get("struct"):
+        fname = fnode.value("name")
+        if fname in seen:
+            p.add(fnode.get("name"), f"struct '{tname}' has two fields called '{fname}'")
+            continue
+        seen.add(fname)
+        ftype = resolve(fnode.get("type"), types, f"field '{fname}' of struct '{tname}'", p)
+        if ftype is None:
+            continue
+        if ftype.kind == "buffer":
+            p.add(fnode.get("type"), f"field '{fname}' of struct '{tname}' cannot be a buffer "
+                                     "(buffers are parameters)")
+            continue
+        offset = (offset + ftype.align - 1) // ftype.align * ftype.align
+        fields.append((fname, ftype, offset))
+        offset += ftype.size
+        align = max(align, ftype.align)
+    size = (offset + align - 1) // align * align
+    return Type(tname, "struct", f"{iface.name}_{tname}_t", size, align, fields=fields)
+
+
+def check_procedures(root, iface, types, p):
+    """Procedures: distinct names, parameters of known types, results that are not buffers, one message each way."""
+    seen = {}
+    for index, pnode in enumerate(root.get("procedures", empty(root))):
+        pname = pnode.value("name")
+        if pname in seen:
+            p.add(pnode.get("name"), f"procedure '{pname}' is defined twice (first at line {seen[pname]})")
+            continue
+        seen[pname] = pnode.line
+        params, names = [], set()
+        for anode in pnode.get("params", empty(root)):
+            aname = anode.value("name")
+            if aname in names:
+                p.add(anode.get("name"), f"procedure '{pname}' has two parameters called '{aname}'")
+                continue
+            names.add(aname)
+            atype = resolve(anode.get("type"), types, f"parameter '{aname}' of procedure '{pname}'", p)
+            if atype is not None:
+                params.append(Param(aname, atype, anode.value("dir", "in"), anode))
+        returns = None
+        if "returns" in pnode:
+            returns = resolve(pnode.get("returns"), types, f"the result of procedure '{pname}'", p)
+            if returns is not None and returns.kind == "buffer":
+                p.add(pnode.get("returns"), f"procedure '{pname}' cannot return a buffer (use an out parameter)")
+                returns = None
+        proc = Procedure(pname, params, returns, index, pnode)
+        for words, what in ((proc.request_words(), "its arguments need"), (proc.reply_words(), "its results need")):
+            if words > MAX_MESSAGE_WORDS:
+                p.add(pnode, f"procedure '{pname}' does not fit in one message: {what} {words} words, "
+                             f"at most {MAX_MESSAGE_WORDS}")
+        iface.procedures.append(proc)
+
+
+def check_events(root, iface, p):
+    """Event names, each once, in an interface of their own."""
+    iface.events = root.value("events", [])
+    for i, e in enumerate(iface.events):
+        if e in iface.events[:i]:
+            p.add(root.get("events").items[i], f"event '{e}' is listed twice")
+    if iface.events and (iface.procedures or "ring" in root):
+        p.add(root.get("events"), f"interface '{iface.name}' mixes events with procedures or a ring; "
+                                  "events need an interface of their own")
+
+
+def check_ring(root, iface, types, p):
+    """A ring interface names a struct of its own for requests and one for responses, and has no procedures."""
+    if "ring" not in root:
+        return
+    ring = root.get("ring")
+    if iface.procedures:
+        p.add(ring, f"interface '{iface.name}' has both procedures and a ring; it must be one or the other")
+    for role in ("request", "response"):
+        tname = ring.value(role)
+        t = types.get(tname)
+        if t is None or t.kind != "struct":
+            p.add(ring.get(role), f"the ring's {role} type '{tname}' must be a struct of this interface "
+                                  f"(structs: {known_list(n for n, x in iface.types.items() if x.kind == 'struct')})")
+            continue
+        setattr(iface, f"ring_{role}", t)
+
+
+def _line_of(root, tname):
+    for t in root.get("types", []):
+        if t.value("name") == tname:
+            return t.line
+    return "?"
+
+
+def resolve(node, types, what, problems):
+    """The type a type name (or 'name[count]', an array) means, or None with the problem reported."""
+    text = node.value
+    m = re.fullmatch(r"([a-z_][a-z0-9_]*)(?:\[([0-9]+)\])?", text)
+    base, count = m.group(1), m.group(2)
+    t = types.get(base)
+    if t is None:
+        problems.add(node, f"{what} has unknown type '{base}' (known: {known_list(types)}){suggest(base, types)}")
+        return None
+    if count is None:
+        return t
+    count = int(count)
+    if t.kind == "buffer":
+        problems.add(node, f"{what}: there are no arrays of buffers")
+        return None
+    if not 1 <= count <= 4096:
+        problems.add(node, f"{what}: an array needs 1 to 4096 elements, not {count}")
+        return None
+    return Type(text, "array", t.ctype, t.size * count, t.align, element=t, count=count)
