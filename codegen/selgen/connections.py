@@ -17,11 +17,12 @@ from .yamlpos import Seq
 
 class Kind:
     """What a kind of connection joins ('from' and 'to' port kinds), the keys of its own, the ends
-    that may be connected only once (and why), and its pass."""
+    that may be connected only once (and why), why it cannot join a component to itself (None: it
+    can), and its pass."""
 
-    def __init__(self, name, ends, sides, keys, exclusive, why_once, check):
+    def __init__(self, name, ends, sides, keys, exclusive, why_once, not_to_itself, check):
         self.name, self.ends, self.sides, self.keys = name, ends, sides, keys
-        self.exclusive, self.why_once, self.check = exclusive, why_once, check
+        self.exclusive, self.why_once, self.not_to_itself, self.check = exclusive, why_once, not_to_itself, check
 
 
 def check_rpc(conn, cnode, problems):
@@ -66,12 +67,19 @@ def check_ring(conn, cnode, problems):
 
 KINDS = {
     "rpc": Kind("rpc", ("uses", "provides"), ("using", "providing"), ("buffer",), ("from",),
-                "a using port connects to one provider", check_rpc),
-    "event": Kind("event", ("emits", "consumes"), ("emitting", "consuming"), (), (), None, check_event),
+                "a using port connects to one provider",
+                "its thread would wait in its own call for itself to answer; call the handler as a function",
+                check_rpc),
+    # An event to itself works: the component signals its own notification (to run a callback later).
+    "event": Kind("event", ("emits", "consumes"), ("emitting", "consuming"), (), (), None, None, check_event),
     "dataport": Kind("dataport", ("dataports", "dataports"), None, ("size",), ("from", "to"),
-                     "a dataport joins two components", check_dataport),
+                     "a dataport joins two components",
+                     "a dataport shares memory between two components; memory of its own needs no connection",
+                     check_dataport),
     "ring": Kind("ring", ("uses", "provides"), ("using", "providing"), ("entries", "wake"), ("from", "to"),
-                 "a ring joins two components", check_ring),
+                 "a ring joins two components",
+                 "a ring carries work between two components; a queue of its own needs no connection",
+                 check_ring),
 }
 
 
@@ -87,8 +95,9 @@ def check_connections(root, system, by_name, problems):
         check_keys(conn, cnode, problems)
         if not ok:
             continue
-        if conn.from_inst is conn.to_inst:
-            problems.add(cnode, f"connection '{conn.label}' joins component '{conn.from_inst.name}' to itself")
+        if conn.from_inst is conn.to_inst and kind.not_to_itself:
+            problems.add(cnode, f"{conn.kind} connection '{conn.label}' joins component '{conn.from_inst.name}' "
+                                f"to itself: {kind.not_to_itself}")
             continue
         if not (check_direction(conn, cnode, kind, problems) and check_interface(conn, cnode, problems)
                 and kind.check(conn, cnode, problems) and check_exclusive(conn, cnode, kind, connected_once, problems)):

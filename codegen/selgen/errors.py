@@ -15,6 +15,13 @@ class Problem:
     def key(self):
         return (self.file, self.line or 0, self.col or 0, self.message)
 
+    # The same problem found twice (in a value aliased into two places) is reported once.
+    def __eq__(self, other):
+        return isinstance(other, Problem) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
 
 class Problems(Exception):
     """Raised when validation found problems; carries all of them."""

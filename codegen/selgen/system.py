@@ -53,7 +53,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     named = check_connections(root, system, by_name, problems)
     check_every_port_connected(system, named, problems)
     check_groups(root, system, by_name, problems)
-    check_rpc_cycles(system, by_name, problems)
+    check_rpc_cycles(system, problems)
     check_notification_bits(system, problems)
 
     problems.stop()
@@ -80,6 +80,14 @@ def check_machine(root, problems):
     return machine
 
 
+# Names a component cannot have: the console prefixes each line with its writer's name, so these
+# would pass for the kernel's or the loader's own lines.
+RESERVED_NAMES = {
+    "loader": "the boot archive holds the loader under that name, and its console lines begin 'loader:'",
+    "kernel": "the kernel's console lines begin 'kernel:', and a component's must not look like them",
+}
+
+
 def check_components(root, system, components, problems):
     """Each component: a unique name that fits, its component.yaml, a hart of the machine, sizes that
     are whole pages.  Returns the instances by name."""
@@ -94,9 +102,9 @@ def check_components(root, system, components, problems):
         if len(iname) > MAX_NAME:
             problems.add(node.get("name"), f"component name '{iname}' is {len(iname)} characters; at most "
                                            f"{MAX_NAME}")
-        if iname == "loader":
-            problems.add(node.get("name"), "component name 'loader' is taken: the boot archive holds the loader "
-                                           "under that name; choose another")
+        if iname in RESERVED_NAMES:
+            problems.add(node.get("name"), f"component name '{iname}' is taken: {RESERVED_NAMES[iname]}; "
+                                           "choose another")
         ctype = components.get(node.value("source"), node.get("source"))
         inst = Instance(iname, ctype, node, len(system.instances))
         by_name[iname] = inst
@@ -209,27 +217,75 @@ def check_groups(root, system, by_name, problems):
         system.groups.append(group)
 
 
-def check_rpc_cycles(system, by_name, problems):
-    """Calls that come back round at one priority deadlock: every server is single-threaded."""
-    calls = {}
+def check_rpc_cycles(system, problems):
+    """Calls that come back round deadlock, at any priorities: a component answers calls on the thread
+    that makes its own calls, so when a call comes back to a component that is waiting in its own Call,
+    nothing can answer it.  A control component is the exception: its run() makes the calls while a
+    thread of its own answers them (its handlers must not call round the cycle themselves).  One
+    cycle is reported per knot of components, at the connection that closes it."""
+    calls = {}          # caller -> {callee: the connection}
     for conn in system.connections:
-        if conn.kind == "rpc":
-            calls.setdefault(conn.from_inst.name, set()).add(conn.to_inst.name)
-    reported = set()
-    for start in sorted(calls):
-        cycle = find_cycle(start, calls)
-        if cycle and frozenset(cycle) not in reported:
-            members = [by_name[n] for n in cycle]
-            if len({m.priority for m in members}) == 1:
-                reported.add(frozenset(cycle))
-                problems.add(members[0].node, f"rpc calls form a cycle among components of equal priority "
-                                              f"{members[0].priority}: {' -> '.join(cycle + [cycle[0]])}; "
-                                              "it would deadlock")
+        caller, callee = conn.from_inst, conn.to_inst
+        if conn.kind == "rpc" and not caller.type.control and not callee.type.control:
+            calls.setdefault(caller.name, {}).setdefault(callee.name, conn)
+    graph = {name: set(callees) for name, callees in calls.items()}
+    for knot in strongly_connected(graph):
+        if len(knot) < 2:
+            continue
+        start = min(knot)
+        cycle = find_cycle(start, {n: graph.get(n, set()) & knot for n in knot})
+        hops = [calls[a][b] for a, b in zip(cycle, cycle[1:] + cycle[:1])]
+        closing = max(hops, key=lambda c: c.index)
+        problems.add(closing.node, f"rpc connection '{closing.label}' closes a cycle of calls "
+                                   f"{' -> '.join(cycle + [cycle[0]])}, which deadlocks whatever the priorities: "
+                                   "a component answers calls on the thread that makes its own, so a call that "
+                                   "comes back round finds its server waiting in its own Call; carry one way by "
+                                   "an event or a ring, or make one of them a control component (control: true), "
+                                   "whose run() calls while another thread answers")
+
+
+def strongly_connected(graph):
+    """The strongly connected components of graph (name -> set of names), as sets of names (Tarjan's
+    algorithm, iterative: linear in the graph whatever its depth)."""
+    index, low, on_stack, stack, result = {}, {}, set(), [], []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                knot = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    knot.add(member)
+                    if member == node:
+                        break
+                result.append(knot)
+    return result
 
 
 def find_cycle(start, graph):
-    """A cycle through start in graph (name -> set of names), as a list of names, or None."""
-    stack, on_path = [(start, iter(sorted(graph.get(start, ()))))], [start]
+    """A cycle through start in graph (name -> set of names), as a list of names, or None.  Each name is
+    explored once: one that did not lead back to start will not later either."""
+    stack, on_path, explored = [(start, iter(sorted(graph.get(start, ()))))], [start], {start}
     while stack:
         node, children = stack[-1]
         child = next(children, None)
@@ -239,7 +295,8 @@ def find_cycle(start, graph):
             continue
         if child == start:
             return list(on_path)
-        if child not in on_path:
+        if child not in explored:
+            explored.add(child)
             stack.append((child, iter(sorted(graph.get(child, ())))))
             on_path.append(child)
     return None

@@ -23,9 +23,10 @@ class Check(unittest.TestCase):
         self.assertEqual(result.stdout, "system.yaml: system 'demo' is valid: 3 components, 7 connections\n")
         self.assertEqual(result.returncode, 0)
 
-    def test_rpc_cycle_at_different_priorities_is_accepted(self):
-        # The same three calls at one priority are refused (fixtures/invalid/rpc_cycle_equal_priority).
-        root = os.path.join(helpers.VALID, "cycle_different_priorities")
+    def test_rpc_cycle_through_a_control_component_is_accepted(self):
+        # The same three calls without a control component are refused, at one priority or at three
+        # (fixtures/invalid/rpc_cycle_equal_priority, rpc_cycle_different_priorities).
+        root = os.path.join(helpers.VALID, "rpc_cycle_through_control")
         result = helpers.run_codegen(os.path.join(root, "system.yaml"), "--check", root=root)
         self.assertEqual((result.returncode, result.stderr), (0, ""))
         self.assertEqual(result.stdout, "system.yaml: system 'system' is valid: 3 components, 3 connections\n")

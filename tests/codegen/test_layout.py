@@ -285,5 +285,23 @@ class ControlServer(LayoutChecks, unittest.TestCase):
         self.assertIn("tcb.server", server.slots)
 
 
+class EventToItself(LayoutChecks, unittest.TestCase):
+    """fixtures/valid/event_to_itself: a component's event port connected to its own consuming port."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.system, cls.spec = helpers.load_layout(os.path.join(helpers.VALID, "event_to_itself"))
+
+    def test_the_emitter_signals_its_own_notification_with_the_consumer_bit(self):
+        kicker = self.comp("kicker")
+        cap = self.cap("kicker", "event later -> kicker.now")
+        self.assertIs(cap.obj, kicker.notification)
+        self.assertEqual(cap.rights, W)
+        self.assertEqual(cap.badge, 1 << kicker.notification_bits["event now"])
+        self.assertEqual(self.glue("kicker", "emits", "later")["slot"], cap.slot)
+        self.assertEqual(self.glue("kicker", "consumes", "now")["bits"], {None: kicker.notification_bits["event now"]})
+        self.assertTrue(kicker.runs_loop)
+
+
 if __name__ == "__main__":
     unittest.main()
