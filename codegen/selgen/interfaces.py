@@ -65,25 +65,79 @@ def empty(root):
 
 
 def check_types(root, iface, p):
-    """The interface's structs and enums, in order; each may use only scalars and earlier types.
-    Returns every type a parameter may name (built-in ones too)."""
+    """The interface's structs and enums.  A struct may use scalars and the interface's other types, in
+    any order in the file; they are laid out (and declared in C) each after the types it contains.  A
+    struct that contains itself, directly or through others, cannot be.  Returns every type a
+    parameter may name (built-in ones too)."""
     types = {n: Type(n, "scalar", c, s, s) for n, (c, s) in SCALARS.items()}
     types["buffer"] = Type("buffer", "buffer", None, 0, 8)
+    defined, broken = {}, set()       # name -> its node; names whose definition is wrong
     for tnode in root.get("types", empty(root)):
         tname = tnode.value("name")
-        if tname in types:
-            first = iface.types.get(tname)
+        if tname in types or tname in defined:
             p.add(tnode.get("name"), f"type '{tname}' is defined twice" +
-                  (f" (first at line {_line_of(root, tname)})" if first else " (it is a built-in type)"))
+                  (f" (first at line {defined[tname].line})" if tname in defined else " (it is a built-in type)"))
             continue
-        has_struct, has_enum = "struct" in tnode, "enum" in tnode
-        if has_struct == has_enum:
+        if ("struct" in tnode) == ("enum" in tnode):
             p.add(tnode, f"type '{tname}' must have exactly one of 'struct' or 'enum'")
+            broken.add(tname)
             continue
-        t = _enum(tnode, tname, iface, p) if has_enum else _struct(tnode, tname, iface, types, p)
+        defined[tname] = tnode
+    for tname in _dependency_order(defined, broken, p):
+        tnode = defined[tname]
+        if "enum" in tnode:
+            t = _enum(tnode, tname, iface, p)
+        else:
+            t = _struct(tnode, tname, iface, types, broken, p)
         types[tname] = t
         iface.types[tname] = t
+    for tname in broken:
+        types[tname] = None           # known, but wrong where it is defined: uses of it say nothing more
     return types
+
+
+def _field_type_name(fnode):
+    return re.match(r"[a-z_][a-z0-9_]*", fnode.value("type")).group(0)
+
+
+def _dependency_order(defined, broken, p):
+    """The defined types, each after the structs and enums its fields use.  A struct in a cycle of
+    containment is reported at the field that closes the cycle and left out (added to broken)."""
+    order, state = [], {}
+    for start in defined:
+        if start in state:
+            continue
+        state[start] = "open"
+        stack = [(start, iter(_fields(defined[start])))]
+        while stack:
+            tname, fields = stack[-1]
+            fnode = next(fields, None)
+            if fnode is None:
+                stack.pop()
+                state[tname] = "done"
+                if tname not in broken:
+                    order.append(tname)
+                continue
+            used = _field_type_name(fnode)
+            if used not in defined:
+                continue
+            if state.get(used) == "open":
+                path = [t for t, _ in stack]
+                path = path[path.index(used):]
+                how = ", ".join(f"'{a}' contains a '{b}'" for a, b in zip(path, path[1:] + [used])) \
+                    if len(path) > 1 else f"field '{fnode.value('name')}' is a '{used}'"
+                p.add(fnode.get("type"), f"struct '{used}' contains itself ({how}), so it would have no end; "
+                                         "refer to another entry by a number (an index or an id) instead")
+                broken.update(path)
+                continue
+            if used not in state:
+                state[used] = "open"
+                stack.append((used, iter(_fields(defined[used]))))
+    return order
+
+
+def _fields(tnode):
+    return list(tnode.get("struct")) if "struct" in tnode else []
 
 
 def _enum(tnode, tname, iface, p):
@@ -94,7 +148,7 @@ def _enum(tnode, tname, iface, p):
     return Type(tname, "enum", f"{iface.name}_{tname}_t", 4, 4, values=values)
 
 
-def _struct(tnode, tname, iface, types, p):
+def _struct(tnode, tname, iface, types, broken, p):
     """A struct laid out as C lays it out: each field at its alignment, the size a multiple of the largest."""
     fields, offset, align, seen = [], 0, 1, set()
     for fnode in tnode.get("struct"):
@@ -103,6 +157,8 @@ def _struct(tnode, tname, iface, types, p):
             p.add(fnode.get("name"), f"struct '{tname}' has two fields called '{fname}'")
             continue
         seen.add(fname)
+        if _field_type_name(fnode) in broken:
+            continue                  # reported where that type is defined
         ftype = resolve(fnode.get("type"), types, f"field '{fname}' of struct '{tname}'", p)
         if ftype is None:
             continue
@@ -172,6 +228,8 @@ def check_ring(root, iface, types, p):
     for role in ("request", "response"):
         tname = ring.value(role)
         t = types.get(tname)
+        if tname in types and t is None:
+            continue
         if t is None or t.kind != "struct":
             p.add(ring.get(role), f"the ring's {role} type '{tname}' must be a struct of this interface "
                                   f"(structs: {known_list(n for n, x in iface.types.items() if x.kind == 'struct')})")
@@ -179,18 +237,13 @@ def check_ring(root, iface, types, p):
         setattr(iface, f"ring_{role}", t)
 
 
-def _line_of(root, tname):
-    for t in root.get("types", []):
-        if t.value("name") == tname:
-            return t.line
-    return "?"
-
-
 def resolve(node, types, what, problems):
     """The type a type name (or 'name[count]', an array) means, or None with the problem reported."""
     text = node.value
     m = re.fullmatch(r"([a-z_][a-z0-9_]*)(?:\[([0-9]+)\])?", text)
     base, count = m.group(1), m.group(2)
+    if base in types and types[base] is None:
+        return None
     t = types.get(base)
     if t is None:
         problems.add(node, f"{what} has unknown type '{base}' (known: {known_list(types)}){suggest(base, types)}")

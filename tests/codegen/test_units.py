@@ -9,8 +9,8 @@ import tempfile
 import unittest
 
 import helpers
-from helpers import dtb, layout, model, system
-from selgen import errors, schema, yamlpos
+from helpers import dtb, generate, layout, model, system
+from selgen import errors, interfaces, schema, yamlpos
 
 
 def write_files(root, files):
@@ -77,6 +77,26 @@ class YamlPositions(unittest.TestCase):
     def test_dates_stay_text(self):
         root, _ = self.load("when: 2024-01-02\n")
         self.assertEqual(root.value("when"), "2024-01-02")
+
+    def test_merge_keys_add_what_the_mapping_does_not_set(self):
+        root, problems = self.load("a: &d {x: 1, y: 2}\nb:\n  <<: *d\n  y: 3\nc:\n  <<: [{z: 4}, *d]\n")
+        self.assertEqual(problems, [])
+        self.assertEqual(root.value("b"), {"y": 3, "x": 1})
+        self.assertEqual(root.value("c"), {"z": 4, "x": 1, "y": 2})
+        # A merged value keeps the place it was written, so a problem with it is reported there.
+        self.assertEqual((root.get("b").get("x").line, root.get("b").get("x").col), (1, 11))
+
+    def test_aliases_are_counted_before_they_are_expanded(self):
+        lines = ["l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"] + \
+            [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 30)]
+        root, problems = self.load("\n".join(lines) + "\n")    # 10^30 values once expanded
+        self.assertIsNone(root)
+        self.assertEqual(len(problems), 1)
+        self.assertRegex(problems[0], r"^f\.yaml:29:6: aliases expand this file to [0-9]+ values, at most 100000")
+
+    def test_a_few_aliases_are_fine(self):
+        root, problems = self.load("a: &a [1, 2]\nb: [*a, *a]\n")
+        self.assertEqual((root.value("b"), problems), ([[1, 2], [1, 2]], []))
 
     def test_missing_file(self):
         problems = errors.Collector()
@@ -227,6 +247,64 @@ class DevicesOnASmallPlatform(unittest.TestCase):
                                  f"    devices: [{devices}]\n")
         self.assertEqual(problems, ["system.yaml:2:11: component 'one' receives 63 events, interrupts and ring "
                                     "wake-ups; at most 62 fit its notification"])
+
+class InterfaceTypes(unittest.TestCase):
+    """Types of an interface, loaded through a small project."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="codegen-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def load_interface(self, text):
+        write_files(self.tmp, {"idl/shapes.yaml": text})
+        problems = errors.Collector()
+        iface = interfaces.Interfaces(os.path.join(self.tmp, "idl"), problems, self.tmp).get("shapes", "here")
+        return iface, [str(p) for p in problems.problems]
+
+    def test_a_struct_may_use_a_type_defined_later_and_is_declared_after_it(self):
+        iface, problems = self.load_interface(
+            "interface: shapes\n"
+            "types:\n"
+            "  - name: box\n"
+            "    struct:\n"
+            "      - {name: corners, type: \"point[2]\"}\n"
+            "      - {name: tint, type: color}\n"
+            "  - name: point\n"
+            "    struct:\n"
+            "      - {name: x, type: int16}\n"
+            "      - {name: y, type: int64}\n"
+            "  - name: color\n"
+            "    enum: [red, green]\n"
+            "procedures:\n"
+            "  - name: draw\n"
+            "    params:\n"
+            "      - {name: b, type: box}\n")
+        self.assertEqual(problems, [])
+        self.assertEqual(list(iface.types), ["point", "color", "box"])
+        self.assertEqual((iface.types["point"].size, iface.types["box"].size), (16, 40))
+        self.assertEqual([(n, t.name, off) for n, t, off in iface.types["box"].fields],
+                         [("corners", "point[2]", 0), ("tint", "color", 32)])
+        decls = generate.type_decls([iface])
+        self.assertLess(decls.index("} shapes_point_t;"), decls.index("} shapes_box_t;"))
+
+    def test_a_struct_that_contains_itself_is_refused_once(self):
+        iface, problems = self.load_interface(
+            "interface: shapes\n"
+            "types:\n"
+            "  - name: node\n"
+            "    struct:\n"
+            "      - {name: next, type: node}\n"
+            "procedures:\n"
+            "  - name: walk\n"
+            "    params:\n"
+            "      - {name: n, type: node}\n")
+        self.assertIsNone(iface)
+        self.assertEqual(problems, ["idl/shapes.yaml:5:28: struct 'node' contains itself (field 'next' is a "
+                                    "'node'), so it would have no end; refer to another entry by a number (an "
+                                    "index or an id) instead"])
+
 
 if __name__ == "__main__":
     unittest.main()
