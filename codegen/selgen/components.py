@@ -3,8 +3,8 @@ against codegen/schema/component.schema.json, and then by meaning:
 
     check_sources           the folder's C files and those listed under 'sources'
     check_ports             each port once, of an interface of the right kind
-    check_generated_names   the C names the glue defines for the ports clash
-                            neither with each other nor with C
+    names.check_component   the C names the glue defines for the ports clash
+                            neither with each other nor with C (names.py)
 
 A component with problems of its own is not used: it would only cause more
 messages about its connections.
@@ -12,9 +12,10 @@ messages about its connections.
 import glob
 import os
 
+from . import names
 from . import schema as schema_mod
 from .errors import known_list, suggest
-from .model import C_RESERVED, PORT_KINDS, ComponentType, Port, generated_names
+from .model import PORT_KINDS, ComponentType, Port
 from .yamlpos import Seq
 
 
@@ -43,7 +44,7 @@ class Components:
         ctype.default_handlers = root.value("default_handlers", False)
         check_sources(root, ctype, self.root_dir, self.problems)
         check_ports(root, ctype, self.interfaces, self.problems)
-        check_generated_names(ctype, self.problems)
+        names.check_component(ctype, self.problems)
         self.loaded[folder] = ctype if len(self.problems.problems) == before else None
         return self.loaded[folder]
 
@@ -121,19 +122,3 @@ def _check_port_interface(name, kind, iface, iface_node, p):
                               f"{name}_{proc.name}() of provided port '{name}'; rename the procedure")
     if kind in ("emits", "consumes") and iface.kind != "event":
         p.add(iface_node, f"event port '{name}' names interface '{iface.name}', which has no events")
-
-
-def check_generated_names(ctype, p):
-    """The C names the glue will define for each port must not clash with each other or with C."""
-    owner = {}
-    for port in ctype.ports.values():
-        if port.name in C_RESERVED:
-            p.add(port.node, f"port name '{port.name}' is reserved in C or by the glue; choose another")
-            continue
-        for ident in generated_names(port):
-            if ident in owner and owner[ident] is not port:
-                other = owner[ident]
-                p.add(port.node, f"port '{port.name}' would define {ident}, which port '{other.name}' "
-                                 f"(line {other.node.line}) defines too; rename one of them")
-                break
-            owner[ident] = port

@@ -82,91 +82,91 @@ def _put(expr, t, by_pointer=False):
     if t.kind in ("scalar", "enum"):
         value = f"*{expr}" if by_pointer else expr
         cast = "(sel_word_t)(int64_t)" if is_signed(t) else "(sel_word_t)"
-        return [f"sel_set_mr(mr++, {cast}({value}));"]
+        return [f"sel_set_mr(glue_mr++, {cast}({value}));"]
     if t.kind == "array":
-        return [f"sel_glue_put(&mr, {expr}, sizeof({t.element.ctype}) * {t.count});"]
+        return [f"sel_glue_put(&glue_mr, {expr}, sizeof({t.element.ctype}) * {t.count});"]
     target = expr if by_pointer else f"&{expr}"
-    return [f"sel_glue_put(&mr, {target}, sizeof({t.ctype}));"]
+    return [f"sel_glue_put(&glue_mr, {target}, sizeof({t.ctype}));"]
 
 
 def _get(target, t):
     """Statements that take a value from the message into target (an lvalue, or an array)."""
     if t.kind in ("scalar", "enum"):
         if t.ctype == "bool":
-            return [f"{target} = sel_get_mr(mr++) != 0;"]
-        return [f"{target} = ({t.ctype})sel_get_mr(mr++);"]
+            return [f"{target} = sel_get_mr(glue_mr++) != 0;"]
+        return [f"{target} = ({t.ctype})sel_get_mr(glue_mr++);"]
     if t.kind == "array":
-        return [f"sel_glue_get(&mr, {target}, sizeof({t.element.ctype}) * {t.count});"]
-    return [f"sel_glue_get(&mr, &{target}, sizeof({t.ctype}));"]
+        return [f"sel_glue_get(&glue_mr, {target}, sizeof({t.element.ctype}) * {t.count});"]
+    return [f"sel_glue_get(&glue_mr, &{target}, sizeof({t.ctype}));"]
 
 
 def client_body(port, proc, slot, buffer):
     """The client stub's statements."""
-    lines = ["unsigned mr = 0;"]
+    lines = ["unsigned glue_mr = 0;"]
     if proc.uses_buffer:
-        lines.append("size_t offset = 0;")
+        lines.append("size_t glue_offset = 0;")
     for p in proc.ins:
         if p.type.kind == "buffer":
-            lines += [f"if ({p.name}_len > {buffer['size']}u - offset)",
+            lines += [f"if ({p.name}_len > {buffer['size']}u - glue_offset)",
                       f"    sel_glue_fatal(\"rpc {port}.{proc.name}: '{p.name}' is %lu bytes; the connection's buffer "
-                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({buffer['size']}u - offset));",
-                      f"memcpy((char *){buffer['vaddr']:#x}ul + offset, {p.name}, {p.name}_len);",
-                      "sel_set_mr(mr++, offset);", f"sel_set_mr(mr++, {p.name}_len);",
-                      f"offset += ({p.name}_len + 7) & ~(size_t)7;"]
+                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({buffer['size']}u - glue_offset));",
+                      f"memcpy((char *){buffer['vaddr']:#x}ul + glue_offset, {p.name}, {p.name}_len);",
+                      "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, {p.name}_len);",
+                      f"glue_offset += ({p.name}_len + 7) & ~(size_t)7;"]
         else:
             lines += _put(p.name, p.type, by_pointer=p.dir == "inout" and p.type.kind != "array")
     outs_buffers = [p for p in proc.outs if p.type.kind == "buffer"]
     for p in outs_buffers:
-        lines += [f"size_t {p.name}_offset = offset;",
-                  f"if ({p.name}_cap > {buffer['size']}u - offset)",
-                  f"    {p.name}_cap = {buffer['size']}u - offset;",
-                  "sel_set_mr(mr++, offset);", f"sel_set_mr(mr++, {p.name}_cap);",
-                  f"offset += ({p.name}_cap + 7) & ~(size_t)7;"]
-    lines += [f"sel_msginfo_t info = sel_call({slot}, sel_msginfo_new({proc.index + 1}, 0, 0, mr));",
-              "if (sel_msginfo_label(info) != 0)",
+        lines += [f"size_t glue_{p.name}_offset = glue_offset;",
+                  f"if ({p.name}_cap > {buffer['size']}u - glue_offset)",
+                  f"    {p.name}_cap = {buffer['size']}u - glue_offset;",
+                  "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, {p.name}_cap);",
+                  f"glue_offset += ({p.name}_cap + 7) & ~(size_t)7;"]
+    lines += [f"sel_msginfo_t glue_info = sel_call({slot}, sel_msginfo_new({proc.index + 1}, 0, 0, glue_mr));",
+              "if (sel_msginfo_label(glue_info) != 0)",
               f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server refused the request (error %lu)\", "
-              "(unsigned long)sel_msginfo_label(info));",
-              "mr = 0;"]
+              "(unsigned long)sel_msginfo_label(glue_info));",
+              "glue_mr = 0;"]
     if proc.returns:
-        lines.append(f"{proc.returns.ctype} result;")
-        lines += _get("result", proc.returns)
+        lines.append(f"{proc.returns.ctype} glue_result;")
+        lines += _get("glue_result", proc.returns)
     for p in proc.outs:
         if p.type.kind == "buffer":
-            lines += [f"size_t {p.name}_n = sel_get_mr(mr++);",
-                      f"if ({p.name}_n > {p.name}_cap)",
+            lines += [f"size_t glue_{p.name}_n = sel_get_mr(glue_mr++);",
+                      f"if (glue_{p.name}_n > {p.name}_cap)",
                       f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server returned %lu bytes of '{p.name}' for "
-                      f"%lu of room\", (unsigned long){p.name}_n, (unsigned long){p.name}_cap);",
-                      f"memcpy({p.name}, (char *){buffer['vaddr']:#x}ul + {p.name}_offset, {p.name}_n);",
-                      f"*{p.name}_len = {p.name}_n;"]
+                      f"%lu of room\", (unsigned long)glue_{p.name}_n, (unsigned long){p.name}_cap);",
+                      f"memcpy({p.name}, (char *){buffer['vaddr']:#x}ul + glue_{p.name}_offset, glue_{p.name}_n);",
+                      f"*{p.name}_len = glue_{p.name}_n;"]
         elif p.type.kind == "array":
             lines += _get(p.name, p.type)
         else:
             lines += _get(f"*{p.name}", p.type)
     if proc.returns:
-        lines.append("return result;")
+        lines.append("return glue_result;")
     return lines
 
 
 def server_case(port, proc, buffer_vaddr, buffer_size):
     """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
-    lines = [f"if (sel_msginfo_length(info) < {proc.request_words()})",
+    lines = [f"if (sel_msginfo_length(glue_info) < {proc.request_words()})",
              f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
-             "unsigned mr = 0;"]
+             "unsigned glue_mr = 0;"]
     args = []
     for p in proc.params:
         t = p.type
         if t.kind == "buffer":
             if p.dir == "in":
-                lines += [f"sel_word_t {p.name}_offset = sel_get_mr(mr++), {p.name}_len = sel_get_mr(mr++);",
-                          f"if ({p.name}_offset > {buffer_size}u || {p.name}_len > {buffer_size}u - {p.name}_offset)",
+                lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++), {p.name}_len = sel_get_mr(glue_mr++);",
+                          f"if (glue_{p.name}_offset > {buffer_size}u || {p.name}_len > {buffer_size}u - glue_{p.name}_offset)",
                           f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");"]
-                args += [f"(const void *)({buffer_vaddr:#x}ul + {p.name}_offset)", f"{p.name}_len"]
+                args += [f"(const void *)({buffer_vaddr:#x}ul + glue_{p.name}_offset)", f"{p.name}_len"]
             else:
-                lines += [f"sel_word_t {p.name}_offset = sel_get_mr(mr++), {p.name}_cap = sel_get_mr(mr++);",
-                          f"if ({p.name}_offset > {buffer_size}u || {p.name}_cap > {buffer_size}u - {p.name}_offset)",
+                lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++), {p.name}_cap = sel_get_mr(glue_mr++);",
+                          f"if (glue_{p.name}_offset > {buffer_size}u || {p.name}_cap > {buffer_size}u - glue_{p.name}_offset)",
                           f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");",
                           f"size_t {p.name}_len = 0;"]
-                args += [f"(void *)({buffer_vaddr:#x}ul + {p.name}_offset)", f"{p.name}_cap", f"&{p.name}_len"]
+                args += [f"(void *)({buffer_vaddr:#x}ul + glue_{p.name}_offset)", f"{p.name}_cap", f"&{p.name}_len"]
             continue
         if t.kind == "array":
             lines.append(f"{decl(t, p.name)};")
@@ -187,20 +187,20 @@ def server_case(port, proc, buffer_vaddr, buffer_size):
         args.append(p.name if p.dir == "in" else f"&{p.name}")
     call = f"{port}_{proc.name}({', '.join(args)})"
     if proc.returns:
-        lines.append(f"{proc.returns.ctype} result = {call};")
+        lines.append(f"{proc.returns.ctype} glue_result = {call};")
     else:
         lines.append(f"{call};")
-    lines.append("mr = 0;")
+    lines.append("glue_mr = 0;")
     if proc.returns:
-        lines += _put("result", proc.returns)
+        lines += _put("glue_result", proc.returns)
     for p in proc.outs:
         if p.type.kind == "buffer":
             lines += [f"if ({p.name}_len > {p.name}_cap)",
                       f"    {p.name}_len = {p.name}_cap;",
-                      f"sel_set_mr(mr++, {p.name}_len);"]
+                      f"sel_set_mr(glue_mr++, {p.name}_len);"]
         else:
             lines += _put(p.name, p.type)
-    lines.append("return sel_msginfo_new(0, 0, 0, mr);")
+    lines.append("return sel_msginfo_new(0, 0, 0, glue_mr);")
     return lines
 
 

@@ -6,6 +6,8 @@ per section of the file:
     check_procedures   parameters, results, and whether they fit in one message
     check_events       event names
     check_ring         the ring's request and response structs
+    (names.py)         names C would misread: keywords, the C library's,
+                       a parameter beside a buffer's generated length
 
 An interface with problems is not used: what it would say about ports and
 connections is not true.
@@ -13,6 +15,7 @@ connections is not true.
 import os
 import re
 
+from . import names
 from . import schema as schema_mod
 from .errors import known_list, suggest
 from .model import MAX_MESSAGE_WORDS, SCALARS, Interface, Param, Procedure, Type
@@ -56,6 +59,7 @@ class Interfaces:
         check_procedures(root, iface, types, self.problems)
         check_events(root, iface, self.problems)
         check_ring(root, iface, types, self.problems)
+        names.check_interface(iface, self.problems)
         self.loaded[name] = iface if len(self.problems.problems) == before else None
         return self.loaded[name]
 
@@ -145,7 +149,7 @@ def _enum(tnode, tname, iface, p):
     for i, v in enumerate(values):
         if v in values[:i]:
             p.add(tnode.get("enum").items[i], f"enum '{tname}' lists '{v}' twice")
-    return Type(tname, "enum", f"{iface.name}_{tname}_t", 4, 4, values=values)
+    return Type(tname, "enum", f"{iface.name}_{tname}_t", 4, 4, values=values, node=tnode)
 
 
 def _struct(tnode, tname, iface, types, broken, p):
@@ -171,7 +175,7 @@ def _struct(tnode, tname, iface, types, broken, p):
         offset += ftype.size
         align = max(align, ftype.align)
     size = (offset + align - 1) // align * align
-    return Type(tname, "struct", f"{iface.name}_{tname}_t", size, align, fields=fields)
+    return Type(tname, "struct", f"{iface.name}_{tname}_t", size, align, fields=fields, node=tnode)
 
 
 def check_procedures(root, iface, types, p):

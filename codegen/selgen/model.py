@@ -22,12 +22,6 @@ SCALARS = {
 KERNEL_DEVICES = ("plic", "clint", "memory", "cpus", "cpu")
 MAX_NAME = 40                  # component names travel in the boot archive (48 bytes with room to spare)
 MIN_MEMORY = 64 << 20          # the kernel, the loader and a few components
-C_RESERVED = {
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
-    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
-    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "bool",
-    "true", "false", "main", "init", "run", "exit", "printf", "malloc", "free",
-}
 
 
 def parse_size(value):
@@ -43,9 +37,11 @@ def parse_size(value):
 class Type:
     """A type usable in an interface: a scalar, an enum, a struct, an array of those, or buffer."""
 
-    def __init__(self, name, kind, ctype, size, align, fields=None, values=None, element=None, count=None):
+    def __init__(self, name, kind, ctype, size, align, fields=None, values=None, element=None, count=None,
+                 node=None):
         self.name, self.kind, self.ctype, self.size, self.align = name, kind, ctype, size, align
         self.fields, self.values, self.element, self.count = fields or [], values or [], element, count
+        self.node = node             # where an interface defines it (structs and enums)
 
     @property
     def words(self):
@@ -136,25 +132,6 @@ class ComponentType:
         self.ports = {}
         self.sources = []            # C files: the folder's, and any listed under 'sources'
         self.default_handlers = False
-
-
-def generated_names(port):
-    """The C identifiers the glue defines for a port (see codegen/templates/component.h.j2)."""
-    n = port.name
-    if port.kind == "dataports":
-        return [n, f"{n}_size", f"{n}_paddr"]
-    if port.kind == "emits":
-        events = port.interface.events if port.interface else []
-        return [f"{n}_emit_{e}" for e in events] if events else [f"{n}_emit"]
-    if port.kind == "consumes":
-        return [f"{n}_wait", f"{n}_poll", f"{n}_callback"]
-    if port.interface is None:
-        return []
-    if port.interface.kind == "ring":
-        role = ["submit", "completion"] if port.kind == "uses" else ["request", "complete"]
-        return [f"{n}_{r}" for r in role + ["notify", "wait", "poll", "callback"]]
-    names = [f"{n}_{proc.name}" for proc in port.interface.procedures]
-    return names + ([f"{n}_client", f"{n}_client_name"] if port.kind == "provides" else [])
 
 
 # ---- the system ------------------------------------------------------------------

@@ -20,6 +20,7 @@ The passes, in the order they run (each is a function of this name):
 import os
 import re
 
+from . import names as glue_names
 from . import schema as schema_mod
 from . import yamlpos
 from .components import Components
@@ -172,6 +173,7 @@ def check_devices(system, device_tree_for, problems):
                 continue
             names[gname] = True
             inst.devices.append(Device(gname, dt, where))
+        glue_names.check_devices(inst, problems)
     return claimed
 
 
