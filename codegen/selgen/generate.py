@@ -228,7 +228,27 @@ def type_decls(interfaces):
 
 # ---- files -------------------------------------------------------------------------
 
-def component_context(spec, comp, system):
+def required_symbols(ctype_, provides, root_dir):
+    """What the component's sources must define, each with the message the link gives if they do not
+    (link.ld.j2 asserts them; the glue declares them weak, so the link gets that far): the handler of
+    every procedure of a provided rpc port, and run() of a control component."""
+    sources = ", ".join(os.path.relpath(s, root_dir) for s in ctype_.sources)
+    required = []
+    for port in provides:
+        node = ctype_.ports[port["port"]].node
+        for h in port["handlers"]:
+            symbol = f"{port['port']}_{h['name']}"
+            required.append((symbol, f"{ctype_.file}:{node.line}:{node.col}: component '{ctype_.name}' provides "
+                                     f"port '{port['port']}' (interface {port['interface']}), but its sources "
+                                     f"({sources}) do not define the handler of procedure '{h['name']}': write "
+                                     f"{h['returns']} {symbol}({h['params']})"))
+    if ctype_.control:
+        required.append(("run", f"{ctype_.file}: component '{ctype_.name}' is a control component "
+                                f"(control: true), but its sources ({sources}) do not define int run(void)"))
+    return [] if ctype_.default_handlers else required
+
+
+def component_context(spec, comp, system, root_dir):
     inst, ctype_ = comp.inst, comp.inst.type
     interfaces = {p.interface.name: p.interface for p in ctype_.ports.values() if p.interface}
     uses = []
@@ -280,6 +300,7 @@ def component_context(spec, comp, system):
         rings.append(dict(r, request=iface.ring_request.ctype, response=iface.ring_response.ctype,
                           request_size=iface.ring_request.size, response_size=iface.ring_response.size))
     return {
+        "required": required_symbols(ctype_, provides.values(), root_dir),
         "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
         "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,
         "has_server_thread": len(comp.threads) > 1, "runs_loop": comp.runs_loop, "alarm_bit": comp.alarm_bit,
@@ -302,7 +323,7 @@ def generate(system, spec, out_dir, root_dir, system_path):
             written.append(path)
 
     for comp in spec.components:
-        ctx = component_context(spec, comp, system)
+        ctx = component_context(spec, comp, system, root_dir)
         ctx["source"] = rel_system
         emit(f"components/{comp.name}/component.h", "component.h.j2", **ctx)
         emit(f"components/{comp.name}/component.c", "component.c.j2", **ctx)
