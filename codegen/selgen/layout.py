@@ -15,7 +15,7 @@ from .model import SCALARS  # noqa: F401  (re-exported for templates)
 
 PAGE = 4096
 LARGE_PAGE = 2 << 20
-IMAGE_MAX = 64 << 20
+IMAGE_MAX = 128 << 20             # code, data, bss and the heap (at most 64M)
 THREAD_AREA = 16 << 20
 FIRST_BASE = 0x10000000
 USER_TOP = 1 << 38

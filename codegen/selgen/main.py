@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from . import dtb, generate, graph, harness, layout, system as system_mod
+from . import dtb, generate, graph, harness, layout, memory, system as system_mod
 from .errors import Problems
 
 
@@ -56,6 +56,14 @@ def main(argv=None):
     except ValueError as e:
         print(f"{os.path.relpath(system_path, root)}:{system.components_line}: {e}", file=sys.stderr)
         print("codegen: 1 problem; nothing generated", file=sys.stderr)
+        return 1
+    try:
+        memory.check_memory(system, spec)
+    except Problems as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        n = len(e.problems)
+        print(f"codegen: {n} problem{'s' if n > 1 else ''}; nothing generated", file=sys.stderr)
         return 1
     if args.check:
         print(f"{os.path.relpath(system_path, root)}: system '{system.name}' is valid: "

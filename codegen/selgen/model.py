@@ -7,6 +7,8 @@ import re
 
 DEFAULT_STACK = 16 * 1024
 DEFAULT_HEAP = 64 * 1024
+MAX_STACK = 8 << 20            # a thread's area holds its stack and IPC buffer (layout.THREAD_AREA, 16M)
+MAX_HEAP = 64 << 20            # the image (layout.IMAGE_MAX, 128M) holds code, data and the heap
 DEFAULT_DATAPORT = 4096
 DEFAULT_RPC_BUFFER = 4096
 DEFAULT_MACHINE = {"harts": 2, "memory": 256 << 20}

@@ -6,7 +6,7 @@ generated unless there are none.
 
 The passes, in the order they run (each is a function of this name):
 
-    check_machine               harts and memory of QEMU's virt machine
+    check_machine               harts and memory of QEMU's virt machine (memory.py)
     check_components            names, sources (component.yaml, components.py),
                                 harts, stacks and heaps
     check_devices               device-tree nodes a component drives
@@ -20,6 +20,7 @@ The passes, in the order they run (each is a function of this name):
 import os
 import re
 
+from . import memory
 from . import names as glue_names
 from . import schema as schema_mod
 from . import yamlpos
@@ -27,7 +28,8 @@ from .components import Components
 from .connections import check_connections, check_every_port_connected
 from .errors import Collector, known_list, suggest
 from .interfaces import Interfaces
-from .model import (DEFAULT_MACHINE, KERNEL_DEVICES, MAX_COMPONENTS, MAX_NAME, MIN_MEMORY, NOTIFICATION_BITS,
+from .model import (DEFAULT_MACHINE, KERNEL_DEVICES, MAX_COMPONENTS, MAX_HEAP, MAX_NAME, MAX_STACK, MIN_MEMORY,
+                    NOTIFICATION_BITS,
                     Device, Group, Instance, System, parse_size)
 from .yamlpos import Map, Seq
 
@@ -43,7 +45,10 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     problems.stop()
 
     name = root.value("name") or re.sub(r"[^a-z0-9_]", "_", os.path.splitext(os.path.basename(path))[0].lower())
-    system = System(name, display, check_machine(root, problems))
+    system = System(name, display, check_machine(root, device_tree_for, problems))
+    # Where a system too big for its machine is reported (memory.check_memory, after the layout).
+    system.memory_where = root.get("machine").get("memory") if "memory" in root.get("machine", Map("", 0, 0)) \
+        else root.keys["components"]
     system.components_line = f"{root.get('components').line}:{root.get('components').col}"
     interfaces = Interfaces(idl_dir, problems, root_dir)
     components = Components(root_dir, interfaces, problems)
@@ -62,8 +67,10 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     return system
 
 
-def check_machine(root, problems):
-    """The machine: harts (the schema bounds them) and memory in whole megabytes, enough for the system."""
+def check_machine(root, device_tree_for, problems):
+    """The machine: harts (the schema bounds them) and memory in whole megabytes, at least the minimum,
+    that the kernel can map and QEMU can allocate (whether it is enough for the system is known once
+    the layout is: memory.check_memory)."""
     machine = dict(DEFAULT_MACHINE)
     if "machine" not in root:
         return machine
@@ -78,6 +85,8 @@ def check_machine(root, problems):
     elif machine["memory"] < MIN_MEMORY:
         problems.add(m.get("memory"), f"'memory' of 'machine' is {m.value('memory')}; the kernel, the loader "
                                       f"and the components need at least {MIN_MEMORY >> 20}M")
+    elif "memory" in m:
+        memory.check_machine_memory(machine["harts"], machine["memory"], m.get("memory"), device_tree_for, problems)
     return machine
 
 
@@ -114,11 +123,11 @@ def check_components(root, system, components, problems):
             problems.add(node.get("hart"), f"'hart' of component '{iname}' is {inst.hart}, but the machine has "
                                            f"{machine['harts']} hart{'s' if machine['harts'] > 1 else ''} "
                                            f"(0..{machine['harts'] - 1})")
-        for ps in ("stack", "heap"):
+        for ps, limit in (("stack", MAX_STACK), ("heap", MAX_HEAP)):
             size = getattr(inst, ps)
-            if size % 4096 or size == 0 or size > (64 << 20):
+            if size % 4096 or size == 0 or size > limit:
                 problems.add(node.get(ps), f"'{ps}' of component '{iname}' must be a multiple of 4K between 4K "
-                                           f"and 64M, not {node.value(ps)}")
+                                           f"and {limit >> 20}M, not {node.value(ps)}")
     if len(system.instances) > MAX_COMPONENTS:
         problems.add(root.get("components"), f"{len(system.instances)} components; this layout has room for "
                                              f"{MAX_COMPONENTS}")

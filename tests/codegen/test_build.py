@@ -6,7 +6,8 @@ components are (COMPONENT_CFLAGS of tools/mk/common.mk, -Werror); the link
 uses the generated link.ld without libsel (its symbols are left unresolved:
 only codegen's part of the link is under test).
 
-* edge_names: names at the edges of what codegen allows compile.
+* edge_names: names at the edges of what codegen allows compile, and a
+  component with the largest heap there is (64M) links.
 * missing_handler: a provider that leaves out a procedure fails to link
   with a message naming the handler, its port and the sources.
 """
@@ -82,6 +83,11 @@ class GeneratedGlueBuilds(unittest.TestCase):
         for component in ("a", "b"):
             with self.subTest(component=component):
                 self.compile(root, out, component, component)
+
+    def test_a_heap_at_the_maximum_links(self):
+        root, out = self.generate("edge_names")
+        result = self.link(out, "b", self.compile(root, out, "b", "b"))
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
 
     def test_a_missing_handler_is_named_by_the_link(self):
         root, out = self.generate("missing_handler")

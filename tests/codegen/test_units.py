@@ -248,6 +248,36 @@ class DevicesOnASmallPlatform(unittest.TestCase):
         self.assertEqual(problems, ["system.yaml:2:11: component 'one' receives 63 events, interrupts and ring "
                                     "wake-ups; at most 62 fit its notification"])
 
+class MachineMemory(unittest.TestCase):
+    """machine.memory is asked of QEMU (through the device-tree dump), which refuses what it cannot allocate."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="codegen-test-")
+        write_files(self.tmp, {"components/idle/component.yaml": "component: idle\n",
+                               "components/idle/idle.c": "/* never compiled */\n",
+                               "system.yaml": "machine: {memory: 20G}\n"
+                                              "components:\n  - {name: idle, source: components/idle, priority: 10}\n"})
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_memory_qemu_cannot_allocate_is_refused_at_the_setting(self):
+        def refuse(harts, memory):
+            raise dtb.DtbError("qemu-system-riscv64 could not dump the device tree: qemu-system-riscv64: cannot set "
+                               "up guest memory 'riscv_virt_board.ram': Cannot allocate memory")
+        with self.assertRaises(errors.Problems) as e:
+            helpers.load(self.tmp, device_tree_for=refuse)
+        self.assertEqual([str(p) for p in e.exception.problems], [
+            "system.yaml:1:19: QEMU cannot give a machine 20G of memory on this computer (qemu-system-riscv64: "
+            "cannot set up guest memory 'riscv_virt_board.ram': Cannot allocate memory); use less"])
+
+    def test_memory_qemu_can_allocate_is_accepted(self):
+        asked = []
+        system = helpers.load(self.tmp, device_tree_for=lambda harts, memory: asked.append((harts, memory)))
+        self.assertEqual(asked, [(2, 20 << 30)])
+        self.assertEqual(system.machine["memory"], 20 << 30)
+
+
 class InterfaceTypes(unittest.TestCase):
     """Types of an interface, loaded through a small project."""
 
