@@ -69,6 +69,12 @@ class Generate(unittest.TestCase):
         with open(os.path.join(self.out, "generated.mk"), encoding="utf-8") as f:
             self.assertIn("SYS_COMPONENTS := " + " ".join(names) + "\n", f.read())
 
+    def test_the_glue_makes_no_tcb_invocation(self):
+        # It holds no TCB cap: a thread that is done waits, and a server thread is started by the loader.
+        for name in ("client_a", "client_b", "server", "worker"):
+            with open(os.path.join(self.out, "components", name, "component.c"), encoding="utf-8") as f:
+                self.assertNotIn("sel_tcb_", f.read(), name)
+
     def test_generated_files_name_their_source(self):
         with open(os.path.join(self.out, "components", "server", "component.h"), encoding="utf-8") as f:
             self.assertTrue(f.read().startswith("/*\n * generated from system.yaml: component server"))
