@@ -105,23 +105,34 @@ def client_body(port, proc, slot, buffer):
     lines = ["unsigned glue_mr = 0;"]
     if proc.uses_buffer:
         lines.append("size_t glue_offset = 0;")
-    for p in proc.ins:
-        if p.type.kind == "buffer":
-            lines += [f"if ({p.name}_len > {buffer['size']}u - glue_offset)",
+    room = f"{buffer['size']}u - glue_offset"
+    # In the order of the parameters, as the server decodes them (server_case).
+    for p in proc.params:
+        if p.type.kind == "buffer" and p.dir == "in":
+            lines += [f"if ({p.name}_len > {room})",
                       f"    sel_glue_fatal(\"rpc {port}.{proc.name}: '{p.name}' is %lu bytes; the connection's buffer "
-                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({buffer['size']}u - glue_offset));",
+                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({room}));",
                       f"memcpy((char *){buffer['vaddr']:#x}ul + glue_offset, {p.name}, {p.name}_len);",
                       "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, {p.name}_len);",
                       f"glue_offset += ({p.name}_len + 7) & ~(size_t)7;"]
-        else:
+        elif p.type.kind == "buffer":
+            # out: room for the answer; inout: the bytes to send (*len of them), then the same room back.
+            if p.dir == "inout":
+                lines += [f"if (*{p.name}_len > {p.name}_cap || *{p.name}_len > {room})",
+                          f"    sel_glue_fatal(\"rpc {port}.{proc.name}: '{p.name}' is %lu bytes, for %lu of room and "
+                          f"%lu left in the connection's buffer\", (unsigned long)*{p.name}_len, "
+                          f"(unsigned long){p.name}_cap, (unsigned long)({room}));"]
+            lines += [f"size_t glue_{p.name}_offset = glue_offset;",
+                      f"if ({p.name}_cap > {room})",
+                      f"    {p.name}_cap = {room};"]
+            if p.dir == "inout":
+                lines += [f"memcpy((char *){buffer['vaddr']:#x}ul + glue_offset, {p.name}, *{p.name}_len);",
+                          "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, *{p.name}_len);"]
+            else:
+                lines.append("sel_set_mr(glue_mr++, glue_offset);")
+            lines += [f"sel_set_mr(glue_mr++, {p.name}_cap);", f"glue_offset += ({p.name}_cap + 7) & ~(size_t)7;"]
+        elif p.dir in ("in", "inout"):
             lines += _put(p.name, p.type, by_pointer=p.dir == "inout" and p.type.kind != "array")
-    outs_buffers = [p for p in proc.outs if p.type.kind == "buffer"]
-    for p in outs_buffers:
-        lines += [f"size_t glue_{p.name}_offset = glue_offset;",
-                  f"if ({p.name}_cap > {buffer['size']}u - glue_offset)",
-                  f"    {p.name}_cap = {buffer['size']}u - glue_offset;",
-                  "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, {p.name}_cap);",
-                  f"glue_offset += ({p.name}_cap + 7) & ~(size_t)7;"]
     lines += [f"sel_msginfo_t glue_info = sel_call({slot}, sel_msginfo_new({proc.index + 1}, 0, 0, glue_mr));",
               "if (sel_msginfo_label(glue_info) != 0)",
               f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server refused the request (error %lu)\", "
@@ -156,16 +167,22 @@ def server_case(port, proc, buffer_vaddr, buffer_size):
     for p in proc.params:
         t = p.type
         if t.kind == "buffer":
+            # As client_body sends them: in (offset, len); out (offset, cap); inout (offset, len, cap).
             if p.dir == "in":
                 lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++), {p.name}_len = sel_get_mr(glue_mr++);",
                           f"if (glue_{p.name}_offset > {buffer_size}u || {p.name}_len > {buffer_size}u - glue_{p.name}_offset)",
                           f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");"]
                 args += [f"(const void *)({buffer_vaddr:#x}ul + glue_{p.name}_offset)", f"{p.name}_len"]
             else:
-                lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++), {p.name}_cap = sel_get_mr(glue_mr++);",
+                sent = "sel_get_mr(glue_mr++)" if p.dir == "inout" else "0"
+                lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++);",
+                          f"size_t {p.name}_len = {sent};",
+                          f"sel_word_t {p.name}_cap = sel_get_mr(glue_mr++);",
                           f"if (glue_{p.name}_offset > {buffer_size}u || {p.name}_cap > {buffer_size}u - glue_{p.name}_offset)",
-                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");",
-                          f"size_t {p.name}_len = 0;"]
+                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");"]
+                if p.dir == "inout":
+                    lines += [f"if ({p.name}_len > {p.name}_cap)",
+                              f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' is longer than its room\");"]
                 args += [f"(void *)({buffer_vaddr:#x}ul + glue_{p.name}_offset)", f"{p.name}_cap", f"&{p.name}_len"]
             continue
         if t.kind == "array":

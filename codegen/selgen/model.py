@@ -72,7 +72,15 @@ class Procedure:
         return any(p.type.kind == "buffer" for p in self.params)
 
     def request_words(self):
-        return sum(2 if p.type.kind == "buffer" else p.type.words for p in self.ins)
+        """Words of a request: each in or inout value, and per buffer its offset and length (in), offset and
+        room (out), or all three (inout)."""
+        words = 0
+        for p in self.params:
+            if p.type.kind == "buffer":
+                words += 3 if p.dir == "inout" else 2
+            elif p.dir in ("in", "inout"):
+                words += p.type.words
+        return words
 
     def reply_words(self):
         ret = self.returns.words if self.returns else 0
