@@ -122,10 +122,14 @@ class Names:
             return False
         other = self.owner.get((namespace, name))
         if other and other[0] is not owner:
-            self.problems.add(node, f"{describe} would define {shown(namespace, name)}, which {other[2]} "
-                                    f"({other[3]}) defines too; rename one of them")
+            _, other_node, other_describe, other_place = other
+            if other_place is None:
+                other_place = f"line {other_node.line}" if other_node.file == node.file else \
+                    f"{other_node.file}:{other_node.line}"
+            self.problems.add(node, f"{describe} would define {shown(namespace, name)}, which {other_describe} "
+                                    f"({other_place}) defines too; rename one of them")
             return False
-        self.owner[(namespace, name)] = (owner, node, describe, place or f"line {node.line}")
+        self.owner[(namespace, name)] = (owner, node, describe, place)
         return True
 
 

@@ -239,6 +239,18 @@ class DevicesOnASmallPlatform(unittest.TestCase):
         frames = sorted(o.paddr for o in spec.objects if o.type == "device_frame")
         self.assertEqual(frames, [0x10000000, 0x10002000, 0x10003000])
 
+    def test_a_device_name_must_not_take_a_name_of_a_port(self):
+        write_files(self.tmp, {"components/shm/component.yaml": "component: shm\ndataports: [uart_regs]\n",
+                               "components/shm/shm.c": "/* never compiled */\n"})
+        self.assertEqual(self.problems(
+            "components:\n"
+            "  - {name: one, source: components/shm, priority: 10, devices: [uart@10000000]}\n"
+            "  - {name: two, source: components/shm, priority: 10}\n"
+            "connections:\n"
+            "  - {kind: dataport, from: one.uart_regs, to: two.uart_regs}\n"), [
+            "system.yaml:2:65: device 'uart' of component 'one' would define uart_regs, which port 'uart_regs' "
+            "(components/shm/component.yaml:2) defines too; rename one of them"])
+
     def test_interrupts_count_towards_the_notification_bits(self):
         many = [(f"dev@{0x20000000 + i * 0x1000:x}", [(0x20000000 + i * 0x1000, 0x100)], [20 + i]) for i in range(63)]
         self.blob = helpers.small_platform(*many)
