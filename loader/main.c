@@ -473,8 +473,8 @@ int main(void)
     __asm__ volatile("rdtime %0" : "=r"(now));
     printf("loader: all %u components running (%lu ms after power-on, %u slots used)\n", spec->num_components,
            (unsigned long)(now * 1000 / bi->timebase_frequency), scratch_slots_used);
+    /* Every thread: a component holds no TCB cap; a server thread waits at its gate until init() has run. */
     for (uint32_t i = 0; i < spec->num_threads; i++)
-        if (spec->threads[i].role == SPEC_THREAD_MAIN)
-            check(sel_tcb_resume(object_cap[spec->threads[i].tcb]), "starting", spec->threads[i].name);
+        check(sel_tcb_resume(object_cap[spec->threads[i].tcb]), "starting", spec->threads[i].name);
     serve_faults();
 }

@@ -35,7 +35,7 @@ RESULT = re.compile(r"^(?:driver: )?(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?")
 # request" (codegen/templates/component.c.j2); libsel's tasks "task '...': misuse" (libsel/src/task.c).
 KERNEL_BOOT_LINE = re.compile(r"^kernel: (booting on hart |memory: |timebase |reserved |root task )")
 FAULT = re.compile(r"^kernel: |faulted|\bpanic|^loader: cannot |^loader: a fault |: exited with status [1-9]"
-                   r"|: ring port .* is broken|: rejected a request |^task '")
+                   r"|: ring port .* is broken|: rejected a request |(?:^|: )task '")
 
 
 def is_fault(line):

@@ -1,4 +1,6 @@
-"""Problems found in the input, each with the place it was found."""
+"""Problems found in the input, each with the place it was found, and the
+wording the messages share."""
+import difflib
 
 
 class Problem:
@@ -12,6 +14,13 @@ class Problem:
 
     def key(self):
         return (self.file, self.line or 0, self.col or 0, self.message)
+
+    # The same problem found twice (in a value aliased into two places) is reported once.
+    def __eq__(self, other):
+        return isinstance(other, Problem) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
 
 
 class Problems(Exception):
@@ -38,3 +47,22 @@ class Collector:
     def stop(self):
         if self.problems:
             raise Problems(self.problems)
+
+
+# ---- wording shared by the messages ----------------------------------------------
+
+def suggest(name, known):
+    """'; did you mean ...?' with the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def article(kind):
+    """'a' or 'an' before a kind of connection or interface (an rpc, an event, a ring)."""
+    return "an" if kind in ("rpc", "event", "empty") else "a"
+
+
+def known_list(names):
+    """Names for a '(known: ...)' list: sorted, or 'none'."""
+    names = sorted(names)
+    return ", ".join(names) if names else "none"

@@ -82,91 +82,108 @@ def _put(expr, t, by_pointer=False):
     if t.kind in ("scalar", "enum"):
         value = f"*{expr}" if by_pointer else expr
         cast = "(sel_word_t)(int64_t)" if is_signed(t) else "(sel_word_t)"
-        return [f"sel_set_mr(mr++, {cast}({value}));"]
+        return [f"sel_set_mr(glue_mr++, {cast}({value}));"]
     if t.kind == "array":
-        return [f"sel_glue_put(&mr, {expr}, sizeof({t.element.ctype}) * {t.count});"]
+        return [f"sel_glue_put(&glue_mr, {expr}, sizeof({t.element.ctype}) * {t.count});"]
     target = expr if by_pointer else f"&{expr}"
-    return [f"sel_glue_put(&mr, {target}, sizeof({t.ctype}));"]
+    return [f"sel_glue_put(&glue_mr, {target}, sizeof({t.ctype}));"]
 
 
 def _get(target, t):
     """Statements that take a value from the message into target (an lvalue, or an array)."""
     if t.kind in ("scalar", "enum"):
         if t.ctype == "bool":
-            return [f"{target} = sel_get_mr(mr++) != 0;"]
-        return [f"{target} = ({t.ctype})sel_get_mr(mr++);"]
+            return [f"{target} = sel_get_mr(glue_mr++) != 0;"]
+        return [f"{target} = ({t.ctype})sel_get_mr(glue_mr++);"]
     if t.kind == "array":
-        return [f"sel_glue_get(&mr, {target}, sizeof({t.element.ctype}) * {t.count});"]
-    return [f"sel_glue_get(&mr, &{target}, sizeof({t.ctype}));"]
+        return [f"sel_glue_get(&glue_mr, {target}, sizeof({t.element.ctype}) * {t.count});"]
+    return [f"sel_glue_get(&glue_mr, &{target}, sizeof({t.ctype}));"]
 
 
 def client_body(port, proc, slot, buffer):
     """The client stub's statements."""
-    lines = ["unsigned mr = 0;"]
+    lines = ["unsigned glue_mr = 0;"]
     if proc.uses_buffer:
-        lines.append("size_t offset = 0;")
-    for p in proc.ins:
-        if p.type.kind == "buffer":
-            lines += [f"if ({p.name}_len > {buffer['size']}u - offset)",
+        lines.append("size_t glue_offset = 0;")
+    room = f"{buffer['size']}u - glue_offset"
+    # In the order of the parameters, as the server decodes them (server_case).
+    for p in proc.params:
+        if p.type.kind == "buffer" and p.dir == "in":
+            lines += [f"if ({p.name}_len > {room})",
                       f"    sel_glue_fatal(\"rpc {port}.{proc.name}: '{p.name}' is %lu bytes; the connection's buffer "
-                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({buffer['size']}u - offset));",
-                      f"memcpy((char *){buffer['vaddr']:#x}ul + offset, {p.name}, {p.name}_len);",
-                      "sel_set_mr(mr++, offset);", f"sel_set_mr(mr++, {p.name}_len);",
-                      f"offset += ({p.name}_len + 7) & ~(size_t)7;"]
-        else:
+                      f"has %lu left\", (unsigned long){p.name}_len, (unsigned long)({room}));",
+                      f"memcpy((char *){buffer['vaddr']:#x}ul + glue_offset, {p.name}, {p.name}_len);",
+                      "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, {p.name}_len);",
+                      f"glue_offset += ({p.name}_len + 7) & ~(size_t)7;"]
+        elif p.type.kind == "buffer":
+            # out: room for the answer; inout: the bytes to send (*len of them), then the same room back.
+            if p.dir == "inout":
+                lines += [f"if (*{p.name}_len > {p.name}_cap || *{p.name}_len > {room})",
+                          f"    sel_glue_fatal(\"rpc {port}.{proc.name}: '{p.name}' is %lu bytes, for %lu of room and "
+                          f"%lu left in the connection's buffer\", (unsigned long)*{p.name}_len, "
+                          f"(unsigned long){p.name}_cap, (unsigned long)({room}));"]
+            lines += [f"size_t glue_{p.name}_offset = glue_offset;",
+                      f"if ({p.name}_cap > {room})",
+                      f"    {p.name}_cap = {room};"]
+            if p.dir == "inout":
+                lines += [f"memcpy((char *){buffer['vaddr']:#x}ul + glue_offset, {p.name}, *{p.name}_len);",
+                          "sel_set_mr(glue_mr++, glue_offset);", f"sel_set_mr(glue_mr++, *{p.name}_len);"]
+            else:
+                lines.append("sel_set_mr(glue_mr++, glue_offset);")
+            lines += [f"sel_set_mr(glue_mr++, {p.name}_cap);", f"glue_offset += ({p.name}_cap + 7) & ~(size_t)7;"]
+        elif p.dir in ("in", "inout"):
             lines += _put(p.name, p.type, by_pointer=p.dir == "inout" and p.type.kind != "array")
-    outs_buffers = [p for p in proc.outs if p.type.kind == "buffer"]
-    for p in outs_buffers:
-        lines += [f"size_t {p.name}_offset = offset;",
-                  f"if ({p.name}_cap > {buffer['size']}u - offset)",
-                  f"    {p.name}_cap = {buffer['size']}u - offset;",
-                  "sel_set_mr(mr++, offset);", f"sel_set_mr(mr++, {p.name}_cap);",
-                  f"offset += ({p.name}_cap + 7) & ~(size_t)7;"]
-    lines += [f"sel_msginfo_t info = sel_call({slot}, sel_msginfo_new({proc.index + 1}, 0, 0, mr));",
-              "if (sel_msginfo_label(info) != 0)",
+    lines += [f"sel_msginfo_t glue_info = sel_call({slot}, sel_msginfo_new({proc.index + 1}, 0, 0, glue_mr));",
+              "if (sel_msginfo_label(glue_info) != 0)",
               f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server refused the request (error %lu)\", "
-              "(unsigned long)sel_msginfo_label(info));",
-              "mr = 0;"]
+              "(unsigned long)sel_msginfo_label(glue_info));",
+              "glue_mr = 0;"]
     if proc.returns:
-        lines.append(f"{proc.returns.ctype} result;")
-        lines += _get("result", proc.returns)
+        lines.append(f"{proc.returns.ctype} glue_result;")
+        lines += _get("glue_result", proc.returns)
     for p in proc.outs:
         if p.type.kind == "buffer":
-            lines += [f"size_t {p.name}_n = sel_get_mr(mr++);",
-                      f"if ({p.name}_n > {p.name}_cap)",
+            lines += [f"size_t glue_{p.name}_n = sel_get_mr(glue_mr++);",
+                      f"if (glue_{p.name}_n > {p.name}_cap)",
                       f"    sel_glue_fatal(\"rpc {port}.{proc.name}: the server returned %lu bytes of '{p.name}' for "
-                      f"%lu of room\", (unsigned long){p.name}_n, (unsigned long){p.name}_cap);",
-                      f"memcpy({p.name}, (char *){buffer['vaddr']:#x}ul + {p.name}_offset, {p.name}_n);",
-                      f"*{p.name}_len = {p.name}_n;"]
+                      f"%lu of room\", (unsigned long)glue_{p.name}_n, (unsigned long){p.name}_cap);",
+                      f"memcpy({p.name}, (char *){buffer['vaddr']:#x}ul + glue_{p.name}_offset, glue_{p.name}_n);",
+                      f"*{p.name}_len = glue_{p.name}_n;"]
         elif p.type.kind == "array":
             lines += _get(p.name, p.type)
         else:
             lines += _get(f"*{p.name}", p.type)
     if proc.returns:
-        lines.append("return result;")
+        lines.append("return glue_result;")
     return lines
 
 
 def server_case(port, proc, buffer_vaddr, buffer_size):
     """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
-    lines = [f"if (sel_msginfo_length(info) < {proc.request_words()})",
+    lines = [f"if (sel_msginfo_length(glue_info) < {proc.request_words()})",
              f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
-             "unsigned mr = 0;"]
+             "unsigned glue_mr = 0;"]
     args = []
     for p in proc.params:
         t = p.type
         if t.kind == "buffer":
+            # As client_body sends them: in (offset, len); out (offset, cap); inout (offset, len, cap).
             if p.dir == "in":
-                lines += [f"sel_word_t {p.name}_offset = sel_get_mr(mr++), {p.name}_len = sel_get_mr(mr++);",
-                          f"if ({p.name}_offset > {buffer_size}u || {p.name}_len > {buffer_size}u - {p.name}_offset)",
+                lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++), {p.name}_len = sel_get_mr(glue_mr++);",
+                          f"if (glue_{p.name}_offset > {buffer_size}u || {p.name}_len > {buffer_size}u - glue_{p.name}_offset)",
                           f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");"]
-                args += [f"(const void *)({buffer_vaddr:#x}ul + {p.name}_offset)", f"{p.name}_len"]
+                args += [f"(const void *)({buffer_vaddr:#x}ul + glue_{p.name}_offset)", f"{p.name}_len"]
             else:
-                lines += [f"sel_word_t {p.name}_offset = sel_get_mr(mr++), {p.name}_cap = sel_get_mr(mr++);",
-                          f"if ({p.name}_offset > {buffer_size}u || {p.name}_cap > {buffer_size}u - {p.name}_offset)",
-                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");",
-                          f"size_t {p.name}_len = 0;"]
-                args += [f"(void *)({buffer_vaddr:#x}ul + {p.name}_offset)", f"{p.name}_cap", f"&{p.name}_len"]
+                sent = "sel_get_mr(glue_mr++)" if p.dir == "inout" else "0"
+                lines += [f"sel_word_t glue_{p.name}_offset = sel_get_mr(glue_mr++);",
+                          f"size_t {p.name}_len = {sent};",
+                          f"sel_word_t {p.name}_cap = sel_get_mr(glue_mr++);",
+                          f"if (glue_{p.name}_offset > {buffer_size}u || {p.name}_cap > {buffer_size}u - glue_{p.name}_offset)",
+                          f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' lies outside the buffer\");"]
+                if p.dir == "inout":
+                    lines += [f"if ({p.name}_len > {p.name}_cap)",
+                              f"    return glue_bad_request(\"{port}.{proc.name}\", \"'{p.name}' is longer than its room\");"]
+                args += [f"(void *)({buffer_vaddr:#x}ul + glue_{p.name}_offset)", f"{p.name}_cap", f"&{p.name}_len"]
             continue
         if t.kind == "array":
             lines.append(f"{decl(t, p.name)};")
@@ -187,20 +204,20 @@ def server_case(port, proc, buffer_vaddr, buffer_size):
         args.append(p.name if p.dir == "in" else f"&{p.name}")
     call = f"{port}_{proc.name}({', '.join(args)})"
     if proc.returns:
-        lines.append(f"{proc.returns.ctype} result = {call};")
+        lines.append(f"{proc.returns.ctype} glue_result = {call};")
     else:
         lines.append(f"{call};")
-    lines.append("mr = 0;")
+    lines.append("glue_mr = 0;")
     if proc.returns:
-        lines += _put("result", proc.returns)
+        lines += _put("glue_result", proc.returns)
     for p in proc.outs:
         if p.type.kind == "buffer":
             lines += [f"if ({p.name}_len > {p.name}_cap)",
                       f"    {p.name}_len = {p.name}_cap;",
-                      f"sel_set_mr(mr++, {p.name}_len);"]
+                      f"sel_set_mr(glue_mr++, {p.name}_len);"]
         else:
             lines += _put(p.name, p.type)
-    lines.append("return sel_msginfo_new(0, 0, 0, mr);")
+    lines.append("return sel_msginfo_new(0, 0, 0, glue_mr);")
     return lines
 
 
@@ -228,7 +245,27 @@ def type_decls(interfaces):
 
 # ---- files -------------------------------------------------------------------------
 
-def component_context(spec, comp, system):
+def required_symbols(ctype_, provides, root_dir):
+    """What the component's sources must define, each with the message the link gives if they do not
+    (link.ld.j2 asserts them; the glue declares them weak, so the link gets that far): the handler of
+    every procedure of a provided rpc port, and run() of a control component."""
+    sources = ", ".join(os.path.relpath(s, root_dir) for s in ctype_.sources)
+    required = []
+    for port in provides:
+        node = ctype_.ports[port["port"]].node
+        for h in port["handlers"]:
+            symbol = f"{port['port']}_{h['name']}"
+            required.append((symbol, f"{ctype_.file}:{node.line}:{node.col}: component '{ctype_.name}' provides "
+                                     f"port '{port['port']}' (interface {port['interface']}), but its sources "
+                                     f"({sources}) do not define the handler of procedure '{h['name']}': write "
+                                     f"{h['returns']} {symbol}({h['params']})"))
+    if ctype_.control:
+        required.append(("run", f"{ctype_.file}: component '{ctype_.name}' is a control component "
+                                f"(control: true), but its sources ({sources}) do not define int run(void)"))
+    return [] if ctype_.default_handlers else required
+
+
+def component_context(spec, comp, system, root_dir):
     inst, ctype_ = comp.inst, comp.inst.type
     interfaces = {p.interface.name: p.interface for p in ctype_.ports.values() if p.interface}
     uses = []
@@ -280,6 +317,7 @@ def component_context(spec, comp, system):
         rings.append(dict(r, request=iface.ring_request.ctype, response=iface.ring_response.ctype,
                           request_size=iface.ring_request.size, response_size=iface.ring_response.size))
     return {
+        "required": required_symbols(ctype_, provides.values(), root_dir),
         "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
         "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,
         "has_server_thread": len(comp.threads) > 1, "runs_loop": comp.runs_loop, "alarm_bit": comp.alarm_bit,
@@ -302,7 +340,7 @@ def generate(system, spec, out_dir, root_dir, system_path):
             written.append(path)
 
     for comp in spec.components:
-        ctx = component_context(spec, comp, system)
+        ctx = component_context(spec, comp, system, root_dir)
         ctx["source"] = rel_system
         emit(f"components/{comp.name}/component.h", "component.h.j2", **ctx)
         emit(f"components/{comp.name}/component.c", "component.c.j2", **ctx)

@@ -15,7 +15,7 @@ from .model import SCALARS  # noqa: F401  (re-exported for templates)
 
 PAGE = 4096
 LARGE_PAGE = 2 << 20
-IMAGE_MAX = 64 << 20
+IMAGE_MAX = 128 << 20             # code, data, bss and the heap (at most 64M)
 THREAD_AREA = 16 << 20
 FIRST_BASE = 0x10000000
 USER_TOP = 1 << 38
@@ -216,12 +216,13 @@ def build(system, debug_holders=()):
                                 for p in ports))
         comp.cnode = spec.obj("cnode", f"{comp.name} cspace")
         comp.notification = spec.obj("notification", f"{comp.name} notification")
-        spec.cap(comp, "notification", comp.notification, ALL_RIGHTS)
+        # Least rights that work: wait and set the loop's alarm on the notification, receive on the endpoint.
+        spec.cap(comp, "notification", comp.notification, RIGHTS["R"] | RIGHTS["W"])
         if comp.name in debug_holders:
             comp.debug_slot = comp.slot("debug")
         if provides_rpc:
             comp.endpoint = spec.obj("endpoint", f"{comp.name} endpoint")
-            spec.cap(comp, "endpoint", comp.endpoint, ALL_RIGHTS)
+            spec.cap(comp, "endpoint", comp.endpoint, RIGHTS["R"])
 
         roles = ["main"] + (["server"] if ctype.control and provides_rpc else [])
         for t_index, role in enumerate(roles):
@@ -235,9 +236,13 @@ def build(system, debug_holders=()):
             spec.map(comp, ipc_vaddr, [ipc_frame], PAGE)
             thread = Thread(comp, role, tcb, stack_bottom, stack_bottom + inst.stack, ipc_vaddr, ipc_frame,
                             comp.name if role == "main" else f"{comp.name}.{role}")
-            spec.cap(comp, f"tcb.{role}", tcb, ALL_RIGHTS)
             comp.threads.append(thread)
             spec.threads.append(thread)
+        # No component holds a TCB cap (it could re-place itself); the loader starts every thread, and a
+        # server thread waits at its gate until the main thread has run init().
+        if len(roles) > 1:
+            comp.gate = spec.obj("notification", f"{comp.name} server gate")
+            spec.cap(comp, "server gate", comp.gate, RIGHTS["R"] | RIGHTS["W"])
         # The notification wakes the dispatcher: the main thread unless a control component has a server thread.
         if not ctype.control:
             comp.threads[0].bound_notification = comp.notification

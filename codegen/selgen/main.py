@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from . import dtb, generate, graph, harness, layout, model
+from . import dtb, generate, graph, harness, layout, memory, system as system_mod
 from .errors import Problems
 
 
@@ -40,7 +40,7 @@ def main(argv=None):
             if not args.system:
                 ap.error("give a system description, e.g. codegen system.yaml")
             system_path = os.path.abspath(args.system)
-        system = model.load_system(system_path, root, idl_dir, device_tree_for)
+        system = system_mod.load_system(system_path, root, idl_dir, device_tree_for)
     except Problems as e:
         for p in e.problems:
             print(p, file=sys.stderr)
@@ -56,6 +56,14 @@ def main(argv=None):
     except ValueError as e:
         print(f"{os.path.relpath(system_path, root)}:{system.components_line}: {e}", file=sys.stderr)
         print("codegen: 1 problem; nothing generated", file=sys.stderr)
+        return 1
+    try:
+        memory.check_memory(system, spec)
+    except Problems as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        n = len(e.problems)
+        print(f"codegen: {n} problem{'s' if n > 1 else ''}; nothing generated", file=sys.stderr)
         return 1
     if args.check:
         print(f"{os.path.relpath(system_path, root)}: system '{system.name}' is valid: "

@@ -12,6 +12,7 @@ import json
 import os
 import re
 
+from . import yamlpos
 from .errors import Collector
 from .yamlpos import Map, Scalar, Seq
 
@@ -22,6 +23,15 @@ _ARTICLE = {
     "boolean": "true or false", "number": "a number", "null": "empty",
 }
 _KIND_OF_NODE = {"mapping": "object", "list": "array"}
+
+
+def load_valid(path, display, schema, problems):
+    """The file's YAML tree if it loads and the schema accepts it; else None, with the problems reported."""
+    before = len(problems.problems)
+    root = yamlpos.load(path, display, problems)
+    if root is not None:
+        validate(root, schema, problems)
+    return root if root is not None and len(problems.problems) == before else None
 
 
 def load_schema(name):

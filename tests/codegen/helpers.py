@@ -20,7 +20,8 @@ DTB_CACHE = os.environ.get("CODEGEN_TEST_DTB_CACHE") or os.path.join(REPO, "buil
 if CODEGEN_DIR not in sys.path:
     sys.path.insert(0, CODEGEN_DIR)
 
-from selgen import dtb, generate, layout, model  # noqa: E402,F401
+from selgen import dtb, generate, layout, model, system  # noqa: E402,F401
+from selgen.system import load_system  # noqa: E402
 
 
 def run_codegen(*args, root=REPO, timeout=120):
@@ -37,7 +38,7 @@ def qemu_device_tree(harts, memory):
 
 def load(root, system="system.yaml", device_tree_for=qemu_device_tree):
     """Loads and validates root/system in this process; returns the model.System (or raises errors.Problems)."""
-    return model.load_system(os.path.join(root, system), root, os.path.join(root, "idl"), device_tree_for)
+    return load_system(os.path.join(root, system), root, os.path.join(root, "idl"), device_tree_for)
 
 
 def load_layout(root, system="system.yaml", device_tree_for=qemu_device_tree):

@@ -23,9 +23,10 @@ class Check(unittest.TestCase):
         self.assertEqual(result.stdout, "system.yaml: system 'demo' is valid: 3 components, 7 connections\n")
         self.assertEqual(result.returncode, 0)
 
-    def test_rpc_cycle_at_different_priorities_is_accepted(self):
-        # The same three calls at one priority are refused (fixtures/invalid/rpc_cycle_equal_priority).
-        root = os.path.join(helpers.VALID, "cycle_different_priorities")
+    def test_rpc_cycle_through_a_control_component_is_accepted(self):
+        # The same three calls without a control component are refused, at one priority or at three
+        # (fixtures/invalid/rpc_cycle_equal_priority, rpc_cycle_different_priorities).
+        root = os.path.join(helpers.VALID, "rpc_cycle_through_control")
         result = helpers.run_codegen(os.path.join(root, "system.yaml"), "--check", root=root)
         self.assertEqual((result.returncode, result.stderr), (0, ""))
         self.assertEqual(result.stdout, "system.yaml: system 'system' is valid: 3 components, 3 connections\n")
@@ -67,6 +68,12 @@ class Generate(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(self.out, f)), f)
         with open(os.path.join(self.out, "generated.mk"), encoding="utf-8") as f:
             self.assertIn("SYS_COMPONENTS := " + " ".join(names) + "\n", f.read())
+
+    def test_the_glue_makes_no_tcb_invocation(self):
+        # It holds no TCB cap: a thread that is done waits, and a server thread is started by the loader.
+        for name in ("client_a", "client_b", "server", "worker"):
+            with open(os.path.join(self.out, "components", name, "component.c"), encoding="utf-8") as f:
+                self.assertNotIn("sel_tcb_", f.read(), name)
 
     def test_generated_files_name_their_source(self):
         with open(os.path.join(self.out, "components", "server", "component.h"), encoding="utf-8") as f:

@@ -90,6 +90,22 @@ class LayoutChecks:
             self.assertIs(self.spec.objects[c.obj.index], c.obj)
             self.assertEqual(c.rights & ~layout.ALL_RIGHTS, 0)
 
+    def test_no_component_holds_a_tcb_cap(self):
+        # With one it could move itself to another hart or change its priority; the loader starts threads.
+        for c in self.spec.caps:
+            self.assertNotEqual(c.obj.type, "tcb", f"{c.component.name} holds a TCB cap ({c.purpose})")
+
+    def test_no_component_cap_has_grant(self):
+        # Grant would let a component hand its caps on; the glue sends none.
+        for c in self.spec.caps:
+            self.assertEqual(c.rights & layout.RIGHTS["G"], 0, f"{c.component.name}: {c.purpose}")
+
+    def test_a_component_may_wait_on_its_notification_and_set_its_alarm_only(self):
+        for comp in self.spec.components:
+            cap = self.cap(comp.name, "notification")
+            self.assertIs(cap.obj, comp.notification)
+            self.assertEqual(cap.rights, R | W)
+
 
 class DemoSystem(LayoutChecks, unittest.TestCase):
     """The repo's system.yaml: client, server and logger (server and logger grouped)."""
@@ -98,11 +114,11 @@ class DemoSystem(LayoutChecks, unittest.TestCase):
     def setUpClass(cls):
         cls.system, cls.spec = helpers.load_layout(helpers.REPO)
 
-    def test_rpc_server_gets_its_endpoint_with_all_rights(self):
+    def test_rpc_server_gets_its_endpoint_to_receive_on_only(self):
         cap = self.cap("server", "endpoint")
         self.assertEqual(cap.obj.type, "endpoint")
         self.assertIs(cap.obj, self.comp("server").endpoint)
-        self.assertEqual(cap.rights, layout.ALL_RIGHTS)
+        self.assertEqual(cap.rights, R)
         self.assertEqual(cap.badge, 0)
 
     def test_rpc_client_gets_a_badged_endpoint_cap_to_call_with(self):
@@ -282,7 +298,31 @@ class ControlServer(LayoutChecks, unittest.TestCase):
         self.assertEqual([t.role for t in server.threads], ["main", "server"])
         self.assertEqual(len({t.tcb.index for t in server.threads}), 2)
         self.assertEqual(len({t.ipc_frame.index for t in server.threads}), 2)
-        self.assertIn("tcb.server", server.slots)
+        self.assertNotIn("tcb.server", server.slots)
+
+    def test_its_server_thread_waits_at_a_gate_of_its_own(self):
+        gate = self.cap("server", "server gate")
+        self.assertEqual((gate.obj.type, gate.rights, gate.badge), ("notification", R | W, 0))
+        self.assertIsNot(gate.obj, self.comp("server").notification)
+        self.assertEqual([c for c in self.spec.caps if c.obj is gate.obj], [gate])   # nobody else can signal it
+
+
+class EventToItself(LayoutChecks, unittest.TestCase):
+    """fixtures/valid/event_to_itself: a component's event port connected to its own consuming port."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.system, cls.spec = helpers.load_layout(os.path.join(helpers.VALID, "event_to_itself"))
+
+    def test_the_emitter_signals_its_own_notification_with_the_consumer_bit(self):
+        kicker = self.comp("kicker")
+        cap = self.cap("kicker", "event later -> kicker.now")
+        self.assertIs(cap.obj, kicker.notification)
+        self.assertEqual(cap.rights, W)
+        self.assertEqual(cap.badge, 1 << kicker.notification_bits["event now"])
+        self.assertEqual(self.glue("kicker", "emits", "later")["slot"], cap.slot)
+        self.assertEqual(self.glue("kicker", "consumes", "now")["bits"], {None: kicker.notification_bits["event now"]})
+        self.assertTrue(kicker.runs_loop)
 
 
 if __name__ == "__main__":

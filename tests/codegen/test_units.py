@@ -9,8 +9,8 @@ import tempfile
 import unittest
 
 import helpers
-from helpers import dtb, layout, model
-from selgen import errors, schema, yamlpos
+from helpers import dtb, generate, layout, model, system
+from selgen import errors, interfaces, schema, yamlpos
 
 
 def write_files(root, files):
@@ -78,6 +78,26 @@ class YamlPositions(unittest.TestCase):
         root, _ = self.load("when: 2024-01-02\n")
         self.assertEqual(root.value("when"), "2024-01-02")
 
+    def test_merge_keys_add_what_the_mapping_does_not_set(self):
+        root, problems = self.load("a: &d {x: 1, y: 2}\nb:\n  <<: *d\n  y: 3\nc:\n  <<: [{z: 4}, *d]\n")
+        self.assertEqual(problems, [])
+        self.assertEqual(root.value("b"), {"y": 3, "x": 1})
+        self.assertEqual(root.value("c"), {"z": 4, "x": 1, "y": 2})
+        # A merged value keeps the place it was written, so a problem with it is reported there.
+        self.assertEqual((root.get("b").get("x").line, root.get("b").get("x").col), (1, 11))
+
+    def test_aliases_are_counted_before_they_are_expanded(self):
+        lines = ["l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"] + \
+            [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 30)]
+        root, problems = self.load("\n".join(lines) + "\n")    # 10^30 values once expanded
+        self.assertIsNone(root)
+        self.assertEqual(len(problems), 1)
+        self.assertRegex(problems[0], r"^f\.yaml:29:6: aliases expand this file to [0-9]+ values, at most 100000")
+
+    def test_a_few_aliases_are_fine(self):
+        root, problems = self.load("a: &a [1, 2]\nb: [*a, *a]\n")
+        self.assertEqual((root.value("b"), problems), ([[1, 2], [1, 2]], []))
+
     def test_missing_file(self):
         problems = errors.Collector()
         self.assertIsNone(yamlpos.load(os.path.join(self.tmp, "none.yaml"), "none.yaml", problems))
@@ -135,13 +155,13 @@ class SchemaMessages(unittest.TestCase):
 class Cycles(unittest.TestCase):
     def test_find_cycle(self):
         graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
-        self.assertEqual(model._find_cycle("a", graph), ["a", "b", "c"])
-        self.assertEqual(model._find_cycle("d", graph), None)
+        self.assertEqual(system.find_cycle("a", graph), ["a", "b", "c"])
+        self.assertEqual(system.find_cycle("d", graph), None)
 
     def test_no_cycle_through_start(self):
         graph = {"a": {"b"}, "b": {"c"}, "c": {"b"}}
-        self.assertIsNone(model._find_cycle("a", graph))
-        self.assertEqual(model._find_cycle("b", graph), ["b", "c"])
+        self.assertIsNone(system.find_cycle("a", graph))
+        self.assertEqual(system.find_cycle("b", graph), ["b", "c"])
 
 
 class DeviceTreeReader(unittest.TestCase):
@@ -219,6 +239,18 @@ class DevicesOnASmallPlatform(unittest.TestCase):
         frames = sorted(o.paddr for o in spec.objects if o.type == "device_frame")
         self.assertEqual(frames, [0x10000000, 0x10002000, 0x10003000])
 
+    def test_a_device_name_must_not_take_a_name_of_a_port(self):
+        write_files(self.tmp, {"components/shm/component.yaml": "component: shm\ndataports: [uart_regs]\n",
+                               "components/shm/shm.c": "/* never compiled */\n"})
+        self.assertEqual(self.problems(
+            "components:\n"
+            "  - {name: one, source: components/shm, priority: 10, devices: [uart@10000000]}\n"
+            "  - {name: two, source: components/shm, priority: 10}\n"
+            "connections:\n"
+            "  - {kind: dataport, from: one.uart_regs, to: two.uart_regs}\n"), [
+            "system.yaml:2:65: device 'uart' of component 'one' would define uart_regs, which port 'uart_regs' "
+            "(components/shm/component.yaml:2) defines too; rename one of them"])
+
     def test_interrupts_count_towards_the_notification_bits(self):
         many = [(f"dev@{0x20000000 + i * 0x1000:x}", [(0x20000000 + i * 0x1000, 0x100)], [20 + i]) for i in range(63)]
         self.blob = helpers.small_platform(*many)
@@ -227,6 +259,94 @@ class DevicesOnASmallPlatform(unittest.TestCase):
                                  f"    devices: [{devices}]\n")
         self.assertEqual(problems, ["system.yaml:2:11: component 'one' receives 63 events, interrupts and ring "
                                     "wake-ups; at most 62 fit its notification"])
+
+class MachineMemory(unittest.TestCase):
+    """machine.memory is asked of QEMU (through the device-tree dump), which refuses what it cannot allocate."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="codegen-test-")
+        write_files(self.tmp, {"components/idle/component.yaml": "component: idle\n",
+                               "components/idle/idle.c": "/* never compiled */\n",
+                               "system.yaml": "machine: {memory: 20G}\n"
+                                              "components:\n  - {name: idle, source: components/idle, priority: 10}\n"})
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_memory_qemu_cannot_allocate_is_refused_at_the_setting(self):
+        def refuse(harts, memory):
+            raise dtb.DtbError("qemu-system-riscv64 could not dump the device tree: qemu-system-riscv64: cannot set "
+                               "up guest memory 'riscv_virt_board.ram': Cannot allocate memory")
+        with self.assertRaises(errors.Problems) as e:
+            helpers.load(self.tmp, device_tree_for=refuse)
+        self.assertEqual([str(p) for p in e.exception.problems], [
+            "system.yaml:1:19: QEMU cannot give a machine 20G of memory on this computer (qemu-system-riscv64: "
+            "cannot set up guest memory 'riscv_virt_board.ram': Cannot allocate memory); use less"])
+
+    def test_memory_qemu_can_allocate_is_accepted(self):
+        asked = []
+        system = helpers.load(self.tmp, device_tree_for=lambda harts, memory: asked.append((harts, memory)))
+        self.assertEqual(asked, [(2, 20 << 30)])
+        self.assertEqual(system.machine["memory"], 20 << 30)
+
+
+class InterfaceTypes(unittest.TestCase):
+    """Types of an interface, loaded through a small project."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="codegen-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def load_interface(self, text):
+        write_files(self.tmp, {"idl/shapes.yaml": text})
+        problems = errors.Collector()
+        iface = interfaces.Interfaces(os.path.join(self.tmp, "idl"), problems, self.tmp).get("shapes", "here")
+        return iface, [str(p) for p in problems.problems]
+
+    def test_a_struct_may_use_a_type_defined_later_and_is_declared_after_it(self):
+        iface, problems = self.load_interface(
+            "interface: shapes\n"
+            "types:\n"
+            "  - name: box\n"
+            "    struct:\n"
+            "      - {name: corners, type: \"point[2]\"}\n"
+            "      - {name: tint, type: color}\n"
+            "  - name: point\n"
+            "    struct:\n"
+            "      - {name: x, type: int16}\n"
+            "      - {name: y, type: int64}\n"
+            "  - name: color\n"
+            "    enum: [red, green]\n"
+            "procedures:\n"
+            "  - name: draw\n"
+            "    params:\n"
+            "      - {name: b, type: box}\n")
+        self.assertEqual(problems, [])
+        self.assertEqual(list(iface.types), ["point", "color", "box"])
+        self.assertEqual((iface.types["point"].size, iface.types["box"].size), (16, 40))
+        self.assertEqual([(n, t.name, off) for n, t, off in iface.types["box"].fields],
+                         [("corners", "point[2]", 0), ("tint", "color", 32)])
+        decls = generate.type_decls([iface])
+        self.assertLess(decls.index("} shapes_point_t;"), decls.index("} shapes_box_t;"))
+
+    def test_a_struct_that_contains_itself_is_refused_once(self):
+        iface, problems = self.load_interface(
+            "interface: shapes\n"
+            "types:\n"
+            "  - name: node\n"
+            "    struct:\n"
+            "      - {name: next, type: node}\n"
+            "procedures:\n"
+            "  - name: walk\n"
+            "    params:\n"
+            "      - {name: n, type: node}\n")
+        self.assertIsNone(iface)
+        self.assertEqual(problems, ["idl/shapes.yaml:5:28: struct 'node' contains itself (field 'next' is a "
+                                    "'node'), so it would have no end; refer to another entry by a number (an "
+                                    "index or an id) instead"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -37,7 +37,7 @@ KERNEL_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany -std=c11 -O2 -g -ffreestanding -f
                  -fno-pic $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
 KERNEL_LDFLAGS := $(ARCH_FLAGS) -nostdlib -static -T kernel/arch/riscv/kernel.ld -Wl,--build-id=none \
                   -Wl,--no-warn-rwx-segments
-USER_CFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \
+USER_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \
                -ffunction-sections -fdata-sections -MMD -MP
 USER_LDFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -T libsel/user.ld -Wl,--gc-sections \
                 -Wl,--build-id=none -Wl,--no-warn-rwx-segments

@@ -11,7 +11,8 @@ SYS_OUT ?= $(call system_out,$(SYSTEM))
 CODEGEN_ARGS ?= $(SYSTEM)
 CODEGEN_INPUTS := $(filter-out --%,$(CODEGEN_ARGS)) \
                   $(shell find components idl tests/components -name '*.yaml' 2>/dev/null) \
-                  $(wildcard codegen/codegen codegen/selgen/*.py codegen/templates/*.j2 codegen/schema/*.json)
+                  $(wildcard codegen/codegen codegen/selgen/*.py codegen/templates/*.j2 codegen/templates/kinds/*.j2 \
+                            codegen/schema/*.json)
 
 $(SYS_OUT)/generated.mk: $(filter %.yaml %.py %.j2 %.json codegen/codegen,$(CODEGEN_INPUTS))
 	@mkdir -p $(SYS_OUT)

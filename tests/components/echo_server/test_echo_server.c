@@ -149,3 +149,24 @@ TEST(full_rings_wait_for_room_on_both_sides)
     }
     CHECK(!jobs_completion(&r, &tag));
 }
+
+/*
+ * Last, since it breaks the ring for good: the driver lies about its
+ * submission head (more entries ahead than the ring has).  The server
+ * notices in its loop's readiness check, reports it once on the console
+ * (checked from the host, tests/components/echo_server/check) and goes on
+ * serving everything else.
+ */
+TEST(a_lying_client_breaks_the_ring_and_the_rest_goes_on)
+{
+    struct sel_ring_header_view {
+        volatile uint32_t head;
+    } *submissions = (struct sel_ring_header_view *)jobs_rings;   /* line 0 of the submission ring: its head */
+    submissions->head += 1000;
+    for (int32_t i = 0; i < 3; i++)
+        CHECK_EQ(echo_double(i), 2 * i);   /* each call lets the server's loop turn and look at the ring */
+    jobs_job_t job = { .op = 1, .value = 3 };
+    CHECK(jobs_submit(&job, 1));
+    jobs_flush();                           /* publishes an honest head again: too late, the server's handle is broken */
+    CHECK_EQ(echo_double(21), 42);
+}
