@@ -17,13 +17,13 @@ except ImportError:
     raise
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "codegen"))
-from selgen import errors, generate, model  # noqa: E402
+from selgen import errors, generate, interfaces  # noqa: E402
 
 
 def main():
     idl_dir, name, prefix = sys.argv[1:4]
     problems = errors.Collector()
-    iface = model.Interfaces(idl_dir, problems, ".").get(name, f"{idl_dir}/{name}.yaml")
+    iface = interfaces.Interfaces(idl_dir, problems, ".").get(name, f"{idl_dir}/{name}.yaml")
     if problems.problems or iface is None:
         for p in problems.problems:
             print(p, file=sys.stderr)
