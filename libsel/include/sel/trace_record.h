@@ -148,8 +148,8 @@ enum sel_trace_kind {
      * User records (a thread's own ring; thread is 0, the ring says whose).
      * A ring of sel/ring.h published entries: value = the ring's address,
      * a = the entries in this batch, b = the entries in the ring after it
-     * (as the producer sees them), info = the slot size in bytes, flags =
-     * SEL_TRACE_RING_WAKE if the peer must now be woken.
+     * (as the producer sees them), info = the slot size in bytes.  (Whether
+     * the peer had to be woken shows as the Signal or token that follows.)
      */
     SEL_TRACE_RING_PUBLISH = 64,
     /* The consumer released entries it consumed: the same fields, b = the entries it still sees. */
@@ -205,7 +205,6 @@ enum sel_trace_state {
 
 #define SEL_TRACE_FAULT_UNHANDLED 0x01
 #define SEL_TRACE_IDLE_USER_WFI   0x01
-#define SEL_TRACE_RING_WAKE       0x01
 #define SEL_TRACE_TURN_RAN        0x01
 /* SEL_TRACE_INVOKE_END's error when the invocation stopped at a preemption point. */
 #define SEL_TRACE_PREEMPTED 0xffffu
