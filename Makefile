@@ -86,10 +86,11 @@ $(eval $(call image,$(BUILD)/images/bench,$(BUILD)/images/bench.archive))
 # them have built, and time QEMU's output, so they share neither files nor the CPU with them.
 test: deps
 	@rm -rf $(BUILD)/results
-	@$(MAKE) -k --no-print-directory test-host test-codegen test-spin test-kernel test-system test-components; \
+	@$(MAKE) -k --no-print-directory test-host test-codegen test-spin test-kernel test-system test-components \
+	     test-trace; \
 	 $(MAKE) --no-print-directory test-tools; \
 	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen spin kernel $(addprefix system-,$(SYSTEM_TESTS)) \
-	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) tools
+	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) trace tools
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel/include -Ilibsel/include \
@@ -250,11 +251,16 @@ test-tools: deps
 # ---- tracing (docs/trace.md) ---------------------------------------------------------------
 # make trace: the system built with tracing (TRACE=1, under $(BUILD)/trace: tools/mk/trace.mk), booted under
 # tools/trace/trace until a console line holds UNTIL (without UNTIL: until the console has been quiet for a
-# second), SECONDS (30) at most; the outputs go to $(BUILD).
+# second), SECONDS (30) at most; the outputs go to $(BUILD) (or TRACE_OUTPUTS).
 .PHONY: trace test-trace
 trace: deps
-	@$(MAKE) --no-print-directory TRACE=1 BUILD=$(BUILD)/trace TRACE_OUTPUTS=$(BUILD) SYSTEM=$(SYSTEM) \
+	@$(MAKE) --no-print-directory TRACE=1 BUILD=$(BUILD)/trace TRACE_OUTPUTS=$(or $(TRACE_OUTPUTS),$(BUILD)) SYSTEM=$(SYSTEM) \
 	    TRACE_STOP="$(if $(UNTIL),--until '$(UNTIL)',--quiet 1) --seconds $(or $(SECONDS),30)" run
+
+# Tracing's own tests (tests/trace): the record layout, the converter, tracing builds booted and checked.
+test-trace: deps
+	@mkdir -p $(BUILD)/results
+	@$(PYTHON) tests/trace/run.py $(BUILD) $(BUILD)/results/trace.txt
 
 # ---- measurement --------------------------------------------------------------------------
 

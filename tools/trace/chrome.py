@@ -26,6 +26,11 @@ def us(trace, time):
     return round((time - trace.start) / 1000, 3)
 
 
+def dur(trace, start, end):
+    """From the rounded ends, so that a slice inside another stays inside it."""
+    return round(us(trace, end) - us(trace, start), 3)
+
+
 class Tracks:
     def __init__(self, trace):
         self.trace = trace
@@ -96,17 +101,17 @@ def events(trace):
     ev = []
     for seg in trace.segments:
         ev.append({"ph": "X", **tracks.hart(seg.hart), "ts": us(trace, seg.start),
-                   "dur": round((seg.end - seg.start) / 1000, 3), "name": hart_label(trace, seg),
+                   "dur": dur(trace, seg.start, seg.end), "name": hart_label(trace, seg),
                    "cat": seg.mode})
     for tid, start, end, inside in running_slices(trace):
         if tid not in tracks.pid:
             continue
-        ev.append({"ph": "X", **tracks.thread(tid), "ts": us(trace, start), "dur": round((end - start) / 1000, 3),
+        ev.append({"ph": "X", **tracks.thread(tid), "ts": us(trace, start), "dur": dur(trace, start, end),
                    "name": "running", "cat": "user"})
         for seg in inside:
             name = seg.label if seg.mode == "idle" else f"kernel: {seg.label}"
             ev.append({"ph": "X", **tracks.thread(tid), "ts": us(trace, seg.start),
-                       "dur": round((seg.end - seg.start) / 1000, 3), "name": name, "cat": "kernel"})
+                       "dur": dur(trace, seg.start, seg.end), "name": name, "cat": "kernel"})
     loop_by_thread = {}
     for s in trace.loop_slices:
         loop_by_thread.setdefault(s.thread, []).append(s)
@@ -115,7 +120,7 @@ def events(trace):
             continue
         for s in nest(slices):
             ev.append({"ph": "X", **tracks.thread(tid, loop=True), "ts": us(trace, s.start),
-                       "dur": round((s.end - s.start) / 1000, 3), "name": s.name, "cat": "loop",
+                       "dur": dur(trace, s.start, s.end), "name": s.name, "cat": "loop",
                        **({"args": s.args} if s.args else {})})
     for index, m in enumerate(trace.messages):
         if m.received is None or m.sent is None:

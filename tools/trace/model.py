@@ -115,6 +115,8 @@ class Trace:
         self.message_bytes = {}      # message index -> bytes
         self.open_invocations = {}   # thread -> its SEL_TRACE_INVOKE_BEGIN
         self.open_tasks = {}         # thread -> (since, name) of the task it runs
+        self.last_call = {}          # (caller, server) -> the last call delivered, for its reply's name
+        self.replied_call = {}       # reply's id -> the call it answers
 
     # ---- loading ---------------------------------------------------------------------------
 
@@ -243,6 +245,13 @@ class Trace:
     def deliver(self, index, receiver, running_now=None):
         """Message index reached receiver: its arrow ends where receiver next runs (now, if it runs)."""
         self.messages[index] = self.messages[index]._replace(receiver=receiver)
+        m = self.messages[index]
+        if m.kind == "ipc" and m.flags & layout.IPC_CALL:
+            self.last_call[(m.sender, receiver)] = m
+        elif m.kind == "ipc" and m.flags & layout.IPC_REPLY:
+            call = self.last_call.pop((receiver, m.sender), None)
+            if call:
+                self.replied_call[m.id] = call
         if running_now is not None:
             self.messages[index] = self.messages[index]._replace(received=running_now)
         else:
@@ -401,7 +410,8 @@ class Trace:
             return f"{sender} faults -> {receiver}" if not m.flags & layout.IPC_REPLY else \
                 f"{receiver} faults -> {sender} (answers)"
         if m.kind == "ipc" and m.flags & layout.IPC_REPLY:
-            return f"{receiver} -> {sender} (replies)"
+            call = self.replied_call.get(m.id)
+            return f"{self.connection(call)}, replies" if call else f"{sender} -> {receiver} (replies)"
         purpose = self.cap_purpose(sender, receiver, m.badge, m.kind)
         if purpose:
             return f"{sender}: {purpose}" + ("" if receiver in purpose else f" -> {receiver}")

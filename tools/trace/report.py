@@ -27,8 +27,12 @@ def render(headings, rows, right=None):
 def busy_by_hart(trace):
     """Each hart's instructions not spent waiting, from its own records (not from the segments): the check."""
     busy = {}
+    # From its first record that says what it does (a name, say, may come before: boot writes one).
+    states = {layout.KIND[k] for k in ("kernel_enter", "kernel_exit", "fastpath", "idle_enter", "idle_exit")}
     for h in range(len(trace.harts)):
         recs = [r for r in trace.records if r.hart == h]
+        while recs and recs[0].kind not in states:
+            recs.pop(0)
         if not recs:
             continue
         end = trace.end if not trace.harts[h]["lost"] else recs[-1].time
