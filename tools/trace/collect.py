@@ -244,7 +244,7 @@ def record(command, image_elf, out, until=None, seconds=None, quiet=None, echo=T
                         proc.stdin.write(forward)
                         proc.stdin.flush()
                     if stop:
-                        reason = "Ctrl-A X"
+                        reason = "Ctrl-A X was pressed"
                 elif key.data == "qmp":
                     event = qmp.read()
                     if event.get("event") in ("SHUTDOWN", "STOP"):

@@ -104,8 +104,7 @@ class Trace:
         self.loop_slices = []
         self.counters = []
         self.invocations = []      # (thread, cap type, label, start, end, error)
-        self.ring_traffic = collections.defaultdict(lambda: {"publishes": 0, "published": 0, "releases": 0,
-                                                             "released": 0, "slot": 0})
+        self.ring_traffic = {}     # ring -> its batches each way
         self.entries = collections.defaultdict(collections.Counter)   # thread -> cause -> count
         self.warnings = []
         self.start = self.end = 0
@@ -223,6 +222,25 @@ class Trace:
         self.finish_messages()
         for r in user:
             self.user_record(r)
+        self.name_rings()
+
+    def name_rings(self):
+        """"@offset" becomes which ring of the connection it is: requests (the from side publishes) or completions."""
+        names = {}
+        for key, traffic in self.ring_traffic.items():
+            if " @" not in key:
+                continue
+            connection = key.split(" @")[0]
+            from_side = connection.split(".")[0]
+            producer = traffic.get("producer")
+            if producer is None and traffic.get("consumer"):
+                producer = "?" if traffic["consumer"] == from_side else from_side
+            names[key] = f"{connection} {'requests' if producer == from_side else 'completions'}"
+        self.ring_traffic = {names.get(k, k): v for k, v in self.ring_traffic.items()}
+        self.counters = [c._replace(ring=names.get(c.ring, c.ring)) for c in self.counters]
+        for i in self.instants:
+            if "ring" in i.args:
+                i.args["ring"] = names.get(i.args["ring"], i.args["ring"])
 
     def close(self, h, st, time):
         if st["mode"] is not None and time > st["since"]:
@@ -349,7 +367,8 @@ class Trace:
         thread = self.thread(r.thread)
         if r.kind in (K["ring_publish"], K["ring_release"]):
             ring = self.ring_name(thread, r.value)
-            traffic = self.ring_traffic[ring]
+            traffic = self.ring_traffic.setdefault(ring, {"publishes": 0, "published": 0, "releases": 0,
+                                                          "released": 0, "slot": 0})
             traffic["slot"] = r.info
             if r.kind == K["ring_publish"]:
                 traffic["publishes"] += 1

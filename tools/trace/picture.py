@@ -91,8 +91,8 @@ def write(trace, path, window=None):
         out.append(f'<marker id="a-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
                    f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>')
     out.append('</defs><rect width="100%" height="100%" fill="white"/>')
-    title = (f"{trace.spec['system'] if trace.spec else 'trace'}: {span / 1000:.1f} us of machine time "
-             f"({span} instructions)")
+    title = (f"{trace.spec['system'] if trace.spec else 'trace'}: {span / 1000:.1f} µs of machine time "
+             f"({span:,} instructions, 1 ns each), from {(w0 - trace.start) / 1e6:.3f} ms into the trace")
     out.append(f'<text x="10" y="22" font-size="16" font-weight="bold">{html.escape(title)}</text>')
 
     # lane backgrounds and labels
@@ -121,13 +121,13 @@ def write(trace, path, window=None):
         if seg.thread and ("thread", seg.thread) in y:
             bar(("thread", seg.thread), seg.start, seg.end, fill)
 
-    # loop turns that ran something: a thin band at the top of the lane
+    # loop turns that ran something: a thin band along the bottom of the lane
     for s in trace.loop_slices:
         key = ("thread", s.thread)
         if key in y and s.name != "turn (nothing to do)" and s.end >= w0 and s.start <= w1:
             x0, x1 = x(s.start), x(s.end)
-            out.append(f'<rect x="{x0:.2f}" y="{y[key] - 4}" width="{max(x1 - x0, 0.6):.2f}" height="3" '
-                       f'fill="#555"/>')
+            out.append(f'<rect x="{x0:.2f}" y="{y[key] + LANE - 3}" width="{max(x1 - x0, 0.6):.2f}" height="3" '
+                       f'fill="#111" fill-opacity="0.55"/>')
 
     # marks
     for i in trace.instants:
@@ -173,12 +173,12 @@ def write(trace, path, window=None):
     while t <= span:
         xx = LABELS + t * plot / span
         out.append(f'<line x1="{xx:.2f}" y1="{axis}" x2="{xx:.2f}" y2="{axis + 5}" stroke="black"/>')
-        out.append(f'<text x="{xx:.2f}" y="{axis + 18}" text-anchor="middle">{t / 1000:g} us</text>')
+        out.append(f'<text x="{xx:.2f}" y="{axis + 18}" text-anchor="middle">{t / 1000:g} µs</text>')
         out.append(f'<text x="{xx:.2f}" y="{axis + 32}" text-anchor="middle" fill="#666" font-size="10">'
                    f'{t:,}</text>')
         t += step
-    out.append(f'<text x="{LABELS - 8}" y="{axis + 18}" text-anchor="end">time</text>')
-    out.append(f'<text x="{LABELS - 8}" y="{axis + 32}" text-anchor="end" fill="#666" font-size="10">'
+    out.append(f'<text x="{LABELS - 24}" y="{axis + 18}" text-anchor="end">time</text>')
+    out.append(f'<text x="{LABELS - 24}" y="{axis + 32}" text-anchor="end" fill="#666" font-size="10">'
                f'instructions</text>')
 
     # legend

@@ -62,6 +62,14 @@ def cpu(trace):
     return out
 
 
+def seconds(instructions):
+    """Machine time, at 1 ns an instruction, in the unit that reads best."""
+    for unit, size in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if instructions >= size:
+            return f"{instructions / size:.3g} {unit}"
+    return f"{instructions} ns"
+
+
 def summary_of_entries(counter, limit=6):
     parts = [f"{name} {n}" for name, n in counter.most_common(limit)]
     if len(counter) > limit:
@@ -74,8 +82,8 @@ def table(trace):
         return "trace: no records (was the image built with tracing?)\n"
     out = []
     span = trace.end - trace.start
-    out.append(f"Trace: {span} instructions ({span / 1000:.1f} us at 1 ns each), {len(trace.harts)} harts, "
-               f"stopped: {trace.stopped}.\n")
+    out.append(f"Trace: {seconds(span)} of machine time ({span:,} instructions, 1 ns each) on {len(trace.harts)} "
+               f"harts; stopped when {trace.stopped}.\n")
     lost = trace.lost_kernel()
     if lost:
         full = [f"hart {h}" for h, x in enumerate(trace.harts) if x["lost"]]
