@@ -1,6 +1,6 @@
 """The Chrome / Perfetto JSON trace (ui.perfetto.dev, chrome://tracing).
 
-Processes and tracks:
+Processes and tracks (thread ids are unique over the file):
   pid 0 "harts"            one track per hart: what it ran (a thread's user
                            code, the kernel and why, idle)
   pid n, one per component one track per thread: "running" slices while it
@@ -45,11 +45,12 @@ class Tracks:
             self.meta.append({"ph": "M", "pid": pid, "name": "process_name", "args": {"name": comp}})
             self.meta.append({"ph": "M", "pid": pid, "name": "process_sort_index", "args": {"sort_index": pid}})
             for j, t in enumerate(threads):
+                # Thread ids unique over the whole trace (viewers take a tid for one thread wherever it is).
+                tid = 1000 * pid + 2 * j + 1
                 self.pid[t.id] = pid
-                self.tid[t.id] = 2 * j + 1
-                self.meta.append({"ph": "M", "pid": pid, "tid": 2 * j + 1, "name": "thread_name",
-                                  "args": {"name": t.label}})
-                self.meta.append({"ph": "M", "pid": pid, "tid": 2 * j + 2, "name": "thread_name",
+                self.tid[t.id] = tid
+                self.meta.append({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name", "args": {"name": t.label}})
+                self.meta.append({"ph": "M", "pid": pid, "tid": tid + 1, "name": "thread_name",
                                   "args": {"name": f"{t.label} loop"}})
 
     def thread(self, tid, loop=False):

@@ -219,7 +219,6 @@ class Trace:
         for h, st in hart_state.items():
             end = self.end if not self.harts[h]["lost"] else self.hart_end[h]
             self.close(h, st, end)
-        self.finish_messages()
         for r in user:
             self.user_record(r)
         self.name_rings()
@@ -357,10 +356,6 @@ class Trace:
                 self.invocations.append((r.thread, begin.flags, begin.info, begin.time, r.time, r.info))
         elif kind == K["mark"]:
             self.instants.append(Instant(r.time, r.thread, h, "mark", {"value": r.value, "index": r.a}))
-
-    def finish_messages(self):
-        # Queued sends never received before the end, and signals nobody took: arrows without an end.
-        self.unreceived = [m for m in self.messages if m.received is None]
 
     def user_record(self, r):
         K = layout.KIND
