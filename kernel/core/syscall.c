@@ -153,7 +153,7 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
             preemption_start();
             err = decode_object_invocation(&inv);
         }
-        TRACE_INVOKE_END(t, cap->type, inv.label, err);
+        TRACE_INVOKE_END(t, inv.label, err);
         if (err == KERNEL_PREEMPTED) {
             /* Stopped at a preemption point, all consistent: back to the ecall, to be made again. */
             t->ctx.regs[REG_PC] -= 4;

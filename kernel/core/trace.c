@@ -107,10 +107,11 @@ void trace_invoke_begin(struct tcb *t, unsigned type, word_t label, word_t cptr)
     trace_emit(this_hart(), SEL_TRACE_INVOKE_BEGIN, type, (unsigned)label & 0xffff, trace_thread(t), 0, 0, cptr);
 }
 
-void trace_invoke_end(struct tcb *t, unsigned type, word_t label, word_t err)
+/* The invoked cap may be gone by now (a Delete of itself): its type is in the begin record. */
+void trace_invoke_end(struct tcb *t, word_t label, word_t err)
 {
     unsigned error = err == KERNEL_PREEMPTED ? SEL_TRACE_PREEMPTED : (unsigned)err & 0xffff;
-    trace_emit(this_hart(), SEL_TRACE_INVOKE_END, type, error, trace_thread(t), (uint32_t)label, 0, 0);
+    trace_emit(this_hart(), SEL_TRACE_INVOKE_END, 0, error, trace_thread(t), (uint32_t)label, 0, 0);
 }
 
 /* The tag's length and caps of what sender sends (a fault message has its own). */

@@ -111,7 +111,7 @@ void trace_kernel_exit(struct hart *h, struct tcb *next);
 void trace_interrupt(struct hart *h, word_t code);
 void trace_idle(struct hart *h, unsigned kind);
 void trace_invoke_begin(struct tcb *t, unsigned type, word_t label, word_t cptr);
-void trace_invoke_end(struct tcb *t, unsigned type, word_t label, word_t err);
+void trace_invoke_end(struct tcb *t, word_t label, word_t err);
 void trace_ipc_send(struct endpoint *ep, struct tcb *sender, word_t badge, bool blocking, bool is_call);
 void trace_ipc_recv(struct endpoint *ep, struct tcb *receiver);
 void trace_ipc_reply(struct tcb *replier, struct tcb *caller);
@@ -132,7 +132,7 @@ void trace_irq(unsigned irq, unsigned target_type);
 #define TRACE_IDLE_ENTER(h)                     trace_idle(h, SEL_TRACE_IDLE_ENTER)
 #define TRACE_IDLE_EXIT(h)                      trace_idle(h, SEL_TRACE_IDLE_EXIT)
 #define TRACE_INVOKE_BEGIN(t, type, label, cptr) trace_invoke_begin(t, type, label, cptr)
-#define TRACE_INVOKE_END(t, type, label, err)   trace_invoke_end(t, type, label, err)
+#define TRACE_INVOKE_END(t, label, err)         trace_invoke_end(t, label, err)
 #define TRACE_IPC_SEND(ep, sender, badge, blocking, is_call) trace_ipc_send(ep, sender, badge, blocking, is_call)
 #define TRACE_IPC_RECV(ep, receiver)            trace_ipc_recv(ep, receiver)
 #define TRACE_IPC_REPLY(replier, caller)        trace_ipc_reply(replier, caller)
@@ -155,7 +155,7 @@ void trace_irq(unsigned irq, unsigned target_type);
 #define TRACE_IDLE_ENTER(h)                     ((void)0)
 #define TRACE_IDLE_EXIT(h)                      ((void)0)
 #define TRACE_INVOKE_BEGIN(t, type, label, cptr) ((void)0)
-#define TRACE_INVOKE_END(t, type, label, err)   ((void)0)
+#define TRACE_INVOKE_END(t, label, err)         ((void)0)
 #define TRACE_IPC_SEND(ep, sender, badge, blocking, is_call) ((void)0)
 #define TRACE_IPC_RECV(ep, receiver)            ((void)0)
 #define TRACE_IPC_REPLY(replier, caller)        ((void)0)

@@ -133,7 +133,7 @@ enum sel_trace_kind {
      * An invocation of a kernel object: flags = the cap type
      * (SEL_CAP_TYPE_*), info = the label, value = the cptr.  Its end:
      * info = the error (SEL_TRACE_PREEMPTED: stopped at a preemption
-     * point, to be made again), flags = the cap type, a = the label.
+     * point, to be made again), a = the label.
      */
     SEL_TRACE_INVOKE_BEGIN = 15,
     SEL_TRACE_INVOKE_END = 16,
