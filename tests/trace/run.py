@@ -300,10 +300,16 @@ def expected_messages(trace, console):
     rpc = spec_badge(trace, "pinger", "rpc echo")
     poke = spec_badge(trace, "pinger", "event poke -> ponger.poke")
     token = spec_badge(trace, "pinger", "ring jobs notify token")
+    caller_rpc = spec_badge(trace, "caller", "rpc echo")
+    knock = spec_badge(trace, "caller", "event knock -> callee.knock")
     want, tokens_before = [], 0
     for line in console:
         if re.match(r"^pinger: call \d+$", line):
             want += [("ipc", "call", "pinger", "ponger", rpc), ("ipc", "reply", "ponger", "pinger", 0)]
+        elif re.match(r"^caller: call \d+$", line):
+            want += [("ipc", "call", "caller", "callee", caller_rpc), ("ipc", "reply", "callee", "caller", 0)]
+        elif line == "caller: knock":
+            want.append(("signal", "signal", "caller", "callee", knock))
         elif re.match(r"^pinger: poke \d+$", line):
             want.append(("signal", "signal", "pinger", "ponger", poke))
         elif line == "pinger: waiting for completions":
@@ -326,7 +332,7 @@ def tracetest_trace_holds_exactly_what_the_components_did_in_order():
           sum(1 for line in console if re.match(r"^ponger: poked \d+$", line)) == 3,
           "the ponger did not see 5 calls and 3 pokes")
     want = expected_messages(trace, console)
-    ours = {"pinger", "ponger", "faulter"}
+    ours = {"pinger", "ponger", "faulter", "caller", "callee"}
     got = [(m.kind, m.label, trace.thread(m.sender).label if m.sender else None,
             trace.thread(m.receiver).label if m.receiver else None, None if m.label == "fault" else m.badge)
            for m in trace.messages if (m.sender and trace.thread(m.sender).label in ours)
@@ -337,8 +343,15 @@ def tracetest_trace_holds_exactly_what_the_components_did_in_order():
                     if g or w))
     ms = [m for m in trace.messages if m.sender and trace.thread(m.sender).label in ours]
     check(all(m.received is not None and m.received >= m.sent for m in ms), "a message without its receipt")
-    check(all(m.flags & model.FASTPATH for m in ms if m.label in ("call", "reply")),
-          "the calls and replies did not all take the fastpath")
+    check(sum(1 for line in console if line == "callee: knocked") == 1 and "caller: done: 42" in console,
+          "the callee did not take the knock and the call")
+    pinger = [m for m in ms if trace.thread(m.sender).label in ("pinger", "ponger")]
+    check(all(m.flags & model.FASTPATH for m in pinger if m.label in ("call", "reply")),
+          "the pinger's calls and the ponger's replies did not all take the fastpath")
+    # The caller's call found nobody receiving: queued, on the slow path, until the callee's loop took it.
+    queued = [m for m in ms if trace.thread(m.sender).label == "caller" and m.label == "call"]
+    check(len(queued) == 1 and queued[0].flags & layout.IPC_QUEUED and not queued[0].flags & model.FASTPATH,
+          f"the caller's call was not queued on the slow path: {queued}")
     # The tokens the ponger counted are the deliveries the kernel recorded.
     deliveries = [i for i in trace.instants if i.name == "user interrupt" and trace.thread(i.thread).label == "ponger"]
     check(len(deliveries) == sum(1 for w in want if w[0] == "token"),
