@@ -18,7 +18,6 @@ output stops at max_events events, the earliest kept.
 """
 import json
 
-import layout
 import model
 
 

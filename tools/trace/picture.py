@@ -14,12 +14,8 @@ The window is where the system is busy: from the first time a component
 (not the loader) runs to its last message or user event, unless given.
 """
 import html
-import os
 import shutil
 import subprocess
-
-import chrome
-import model
 
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#e15759",
            "#bab0ac"]
@@ -187,6 +183,7 @@ def write(trace, path, window=None):
             [("box", colour[c], f"{c} (user)") for c in comps] + \
             [("line", ARROWS["call"], "IPC call"), ("line", ARROWS["reply"], "reply"),
              ("dash", ARROWS["signal"], "signal"), ("dash", ARROWS["token"], "token"),
+             ("cross", ARROWS["fault"], "fault, and its message"),
              ("tri", "#8e44ad", "ring publish / release"), ("diamond", "black", "SEL_TRACE"),
              ("bar", "#555", "loop turn")]
     lx = LABELS
@@ -201,6 +198,8 @@ def write(trace, path, window=None):
             out.append(f'<path d="M{lx + 7},{ly - 11} l-5,8 l10,0 z" fill="{c}"/>')
         elif shape == "diamond":
             out.append(f'<path d="M{lx + 7},{ly - 12} l5,7 l-5,7 l-5,-7 z" fill="{c}"/>')
+        elif shape == "cross":
+            out.append(f'<path d="M{lx + 3},{ly - 11} l10,10 m0,-10 l-10,10" stroke="{c}" stroke-width="2.5"/>')
         elif shape == "bar":
             out.append(f'<rect x="{lx}" y="{ly - 6}" width="16" height="3" fill="{c}"/>')
         out.append(f'<text x="{lx + 20}" y="{ly}">{html.escape(label)}</text>')
