@@ -13,6 +13,7 @@
 #include <kernel/invocation.h>
 #include <kernel/irq.h>
 #include <kernel/notification.h>
+#include <kernel/trace.h>
 #include <kernel/user_interrupt.h>
 #include "../arch/riscv/plic.h"
 
@@ -65,6 +66,7 @@ void irq_handle(unsigned irq)
     }
     irq_in_service[irq] = true;
     struct cap *target = &irq_target[irq].cap;
+    TRACE_IRQ(irq, target->type);
     switch (target->type) {
     case SEL_CAP_TYPE_NOTIFICATION:
         notification_signal(notification_of(target), target->data);

@@ -1,6 +1,7 @@
 # Shared by the top-level Makefile and tools/mk/system.mk: the toolchain,
 # flags, the kernel's objects, libsel, and how a bootable image is made.
 
+include tools/mk/trace.mk
 BUILD      ?= build
 # Commands are printed only with V=1.
 ifeq ($(V),1)
@@ -34,11 +35,11 @@ CODEGEN    := codegen/codegen
 ARCH_FLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64
 WARNINGS   := -Wall -Wextra -Werror -Wno-unused-parameter
 KERNEL_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany -std=c11 -O2 -g -ffreestanding -fno-stack-protector \
-                 -fno-pic $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
+                 -fno-pic $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP $(KERNEL_TRACE_CFLAGS)
 KERNEL_LDFLAGS := $(ARCH_FLAGS) -nostdlib -static -T kernel/arch/riscv/kernel.ld -Wl,--build-id=none \
                   -Wl,--no-warn-rwx-segments
 USER_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \
-               -ffunction-sections -fdata-sections -MMD -MP
+               -ffunction-sections -fdata-sections -MMD -MP $(USER_TRACE_CFLAGS)
 USER_LDFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -T libsel/user.ld -Wl,--gc-sections \
                 -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 COMPONENT_CFLAGS := $(USER_CFLAGS)

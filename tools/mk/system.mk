@@ -54,8 +54,9 @@ SYS_QEMU_FLAGS = $(call qemu_flags,$(SYS_HARTS),$(SYS_MEMORY))
 .PHONY: image run debug qemu-args
 image: $(SYS_OUT)/image.bin
 
+# With TRACE=1, QEMU runs under tools/trace/trace, which records the trace (tools/mk/trace.mk).
 run: $(SYS_OUT)/image.bin
-	$(QEMU) $(SYS_QEMU_FLAGS) -kernel $<
+	$(TRACE_RUN) $(QEMU) $(SYS_QEMU_FLAGS) -kernel $<
 
 # The arguments after $(QEMU) that boot the system, on one line (for tools/run-system-tests.sh, bench-system.py).
 qemu-args: $(SYS_OUT)/image.bin
