@@ -67,6 +67,25 @@ struct spec_irq {
     const char *device;
 };
 
+/*
+ * Frames that must be physically contiguous (a private DMA region, a ring's
+ * data region): objects first .. first + count - 1, each a frame of
+ * 2^size_bits bytes, in that order of physical addresses.
+ */
+struct spec_region {
+    uint32_t first;
+    uint32_t count;
+    uint8_t size_bits;
+    const char *name;
+};
+
+/* A 64-bit word of a component's constants page (a frame): the physical address of frame object. */
+struct spec_patch {
+    uint32_t page;
+    uint32_t offset;
+    uint32_t object;
+};
+
 enum spec_restart { SPEC_RESTART_NEVER, SPEC_RESTART_ON_FAULT };
 
 struct spec_component {
@@ -100,6 +119,10 @@ struct spec {
     uint32_t num_threads;
     const struct spec_irq *irqs;
     uint32_t num_irqs;
+    const struct spec_region *regions;
+    uint32_t num_regions;
+    const struct spec_patch *patches;
+    uint32_t num_patches;
 };
 
 extern const struct spec system_spec;

@@ -328,6 +328,13 @@ def component_context(spec, comp, system, root_dir):
     }
 
 
+def qemu_args(system, out_dir):
+    """QEMU's arguments for the machine the system describes, after the fixed ones (tools/mk/common.mk:
+    QEMU_BASE_FLAGS): its harts and memory."""
+    machine = system.machine
+    return ["-smp", str(machine["harts"]), "-m", f"{machine['memory'] >> 20}M"]
+
+
 def generate(system, spec, out_dir, root_dir, system_path):
     e = env()
     written = []
@@ -358,6 +365,8 @@ def generate(system, spec, out_dir, root_dir, system_path):
     spec_json = json.dumps(spec.json(), indent=1, sort_keys=False) + "\n"
     if write_if_changed(os.path.join(out_dir, "spec.json"), spec_json):
         written.append(os.path.join(out_dir, "spec.json"))
+    if write_if_changed(os.path.join(out_dir, "qemu-args"), "".join(a + "\n" for a in qemu_args(system, out_dir))):
+        written.append(os.path.join(out_dir, "qemu-args"))
     sources = {comp.name: [os.path.relpath(s, root_dir) for s in comp.inst.type.sources]
                for comp in spec.components}
     emit("generated.mk", "generated.mk.j2", spec=spec, sources=sources, out=os.path.relpath(out_dir, root_dir),

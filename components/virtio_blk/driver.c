@@ -122,10 +122,16 @@ static sel_loop_source_t answers_source = {
     .ready = answers_ready, .run = answers_run, .arm = answers_arm, .disarm = answers_disarm,
 };
 
+/* The client's data region is physically contiguous (the ring's data region): one base says where it all is. */
+static uint64_t client0_paddr(size_t offset)
+{
+    return blk_data_paddr_of(0) + offset;
+}
+
 void init(void)
 {
     device_start();
-    client_start(&blk_clients[0], &client_ports[0], blk_data, blk_data_size, blk_data_paddr);
+    client_start(&blk_clients[0], &client_ports[0], blk_data_of(0), blk_data_size_of(0), client0_paddr);
     /* Added after the glue's ring source, so it comes first in the loop's list and arms first. */
     sel_loop_add_source(component_loop(), &answers_source);
 }

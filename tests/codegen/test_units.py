@@ -8,9 +8,11 @@ import shutil
 import tempfile
 import unittest
 
+import yaml
+
 import helpers
 from helpers import dtb, generate, layout, model, system
-from selgen import errors, interfaces, schema, yamlpos
+from selgen import errors, harness, interfaces, schema, yamlpos
 
 
 def write_files(root, files):
@@ -350,3 +352,62 @@ class InterfaceTypes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HarnessTestYaml(unittest.TestCase):
+    """codegen --test-component: what test.yaml may set, checked at its lines, and the test system made of it."""
+
+    COMPONENT = ("component: srv\nprovides:\n  blk: blk\n  echo: echo\nuses:\n  up: blk\ndataports: [shared]\n")
+    IDL = {"idl/blk.yaml": "interface: blk\ntypes:\n  - name: m\n    struct:\n      - {name: x, type: uint64}\n"
+                           "ring:\n  request: m\n  response: m\n",
+           "idl/echo.yaml": "interface: echo\nprocedures:\n  - name: ping\n"}
+
+    def project(self, test_yaml):
+        root = tempfile.mkdtemp(prefix="harness-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        write_files(root, {"components/srv/component.yaml": self.COMPONENT, "components/srv/srv.c": "",
+                           "tests/components/srv/test.yaml": test_yaml, **self.IDL})
+        return root
+
+    def problems(self, test_yaml):
+        root = self.project(test_yaml)
+        with self.assertRaises(errors.Problems) as caught:
+            harness.make_test_system("srv", root, os.path.join(root, "out"))
+        return [str(p) for p in caught.exception.problems]
+
+    def test_per_port_settings_name_ports_of_the_right_kind(self):
+        self.assertEqual(self.problems("clients: {blk: 2, up: 2, nope: 1}\nwake: {echo: token}\nsizes: {blk: 4K}\n"), [
+            "tests/components/srv/test.yaml:1:19: 'clients' applies to provided ring ports; 'up' of component "
+            "'srv' is a used ring port",
+            "tests/components/srv/test.yaml:1:26: 'clients' names port 'nope', which component 'srv' does not have "
+            "(its provided ring ports: blk)",
+            "tests/components/srv/test.yaml:2:8: 'wake' applies to ring ports; 'echo' of component 'srv' is a "
+            "provided rpc port",
+            "tests/components/srv/test.yaml:3:9: 'sizes' applies to dataport ports; 'blk' of component 'srv' is a "
+            "provided ring port"])
+
+    def test_values_are_checked_against_the_schema(self):
+        self.assertEqual(self.problems("clients: {blk: 0}\nwake: {blk: tokens}\ndata: {blk: 1.5M}\n"
+                                       "machine: {harts: 9}\n"), [
+            "tests/components/srv/test.yaml:1:16: 'blk' of 'clients' (the driver's connections to a provided ring "
+            "port) is out of range: 0 is not in 1..16",
+            "tests/components/srv/test.yaml:2:13: 'blk' of 'wake' (ring wake-ups) must be one of notification, "
+            "token, not 'tokens'",
+            "tests/components/srv/test.yaml:3:13: 'blk' of 'data' (ring data regions) must be a size such as "
+            "4096, 16K, 2M or 1G, not '1.5M'",
+            "tests/components/srv/test.yaml:4:18: 'harts' of 'machine' is out of range: 9 is not in 1..8"])
+
+    def test_clients_give_the_driver_a_port_each_with_the_ports_settings(self):
+        root = self.project("clients: {blk: 3}\ndata: {blk: 64K}\nwake: {blk: token}\nentries: {blk: 16}\n"
+                            "machine: {harts: 1}\n")
+        path = harness.make_test_system("srv", root, os.path.join(root, "out"))
+        with open(path, encoding="utf-8") as f:
+            test_system = yaml.safe_load(f)
+        with open(os.path.join(root, "out", "driver", "component.yaml"), encoding="utf-8") as f:
+            driver = yaml.safe_load(f)
+        self.assertEqual(test_system["machine"], {"harts": 1})
+        rings = [c for c in test_system["connections"] if c["to"] == "srv.blk"]
+        self.assertEqual([c["from"] for c in rings], ["driver.blk", "driver.blk_1", "driver.blk_2"])
+        for c in rings:
+            self.assertEqual((c["kind"], c["data"], c["wake"], c["entries"]), ("ring", "64K", "token", 16))
+        self.assertEqual(driver["uses"], {"blk": "blk", "blk_1": "blk", "blk_2": "blk", "echo": "echo"})

@@ -48,8 +48,8 @@ $(SYS_OUT)/image.archive: $(SYS_OUT)/loader.elf $(SYS_ELFS) tools/mkarchive.py
 
 $(eval $(call image,$(SYS_OUT)/image,$(SYS_OUT)/image.archive))
 
-# The machine the system describes (its `machine:` harts and memory, in generated.mk).
-SYS_QEMU_FLAGS = $(call qemu_flags,$(SYS_HARTS),$(SYS_MEMORY))
+# The machine the system describes: its `machine:` (harts, memory, disk, network), as codegen wrote it.
+SYS_QEMU_FLAGS = $(QEMU_BASE_FLAGS) $(shell cat $(SYS_OUT)/qemu-args) $(SMP_OVERRIDE)
 
 .PHONY: image run debug qemu-args
 image: $(SYS_OUT)/image.bin

@@ -1,7 +1,7 @@
 /*
  * components/virtio_blk through the harness: the driver (this code) is its
  * client on the blk ring (128 entries, deeper than the 64 requests the
- * driver holds per client) and shares its data region blk_data (1 MiB).
+ * driver holds per client) and shares the ring's data region blk_data (1 MiB).
  * The disk is an 8 MiB image (qemu-args) whose bytes are background(offset);
  * the cases write written(offset) to the sectors disk.py lists in WRITTEN,
  * and after QEMU exits, check finds exactly those bytes there and the
@@ -340,8 +340,7 @@ TEST(answers_that_do_not_fit_wait_in_the_driver)
  * the ring has) breaks that ring: the ring library refuses the index, the
  * glue says so, and the port takes no more requests (docs/rings.md).  What
  * the driver had taken before is still answered.  The ring is found where
- * codegen lays it out in this test system (3 pages and a guard page below
- * blk_data), and checked to be it before it is touched.
+ * the glue says (blk_rings), and checked to be it before it is touched.
  *
  * 4 reads and 124 infos fill the completion ring once answered; the lie
  * goes in while they are (or are being) answered, and the driver reads the
@@ -350,7 +349,7 @@ TEST(answers_that_do_not_fit_wait_in_the_driver)
  */
 TEST(a_lying_head_breaks_only_the_ring_and_what_was_taken_is_answered)
 {
-    struct sel_ring *submissions = (struct sel_ring *)((uint8_t *)blk_data - 4 * PAGE);
+    struct sel_ring *submissions = (struct sel_ring *)blk_rings;
     for (unsigned i = 0; i < 4; i++)
         submit(BLK_OP_READ, UNTOUCHED_SECTOR, (uint64_t)i * PAGE, PAGE, 30000 + i);
     for (unsigned i = 4; i < RING_ENTRIES; i++)
@@ -360,7 +359,7 @@ TEST(a_lying_head_breaks_only_the_ring_and_what_was_taken_is_answered)
     const struct sel_ring_slot *last =
         (const struct sel_ring_slot *)(submissions->slots + (size_t)((head - 1) % RING_ENTRIES) * 32);
     if (last->tag != 30000 + RING_ENTRIES - 1) {
-        harness_fail(__FILE__, __LINE__, "the submission ring is not 16 KiB below blk_data (did the layout change?)");
+        harness_fail(__FILE__, __LINE__, "blk_rings does not hold the submission ring");
         return;
     }
     __atomic_store_n(&submissions->head, head + RING_ENTRIES + 5, __ATOMIC_RELEASE);
