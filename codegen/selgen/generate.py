@@ -323,7 +323,7 @@ def component_context(spec, comp, system, root_dir):
         "has_server_thread": len(comp.threads) > 1, "runs_loop": comp.runs_loop, "alarm_bit": comp.alarm_bit,
         "type_decls": type_decls(interfaces.values()), "uses": uses, "provides": list(provides.values()),
         "consumes": list(consumed.values()), "emits": list(emits.values()), "dataports": comp.glue["dataports"],
-        "rings": rings, "devices": comp.glue["devices"], "rpc_badge": RPC_BADGE,
+        "rings": rings, "devices": comp.glue["devices"], "dma": comp.glue["dma"], "rpc_badge": RPC_BADGE,
         "notification_bits": comp.notification_bits, "default_handlers": ctype_.default_handlers,
     }
 

@@ -72,6 +72,11 @@ def port_names(port):
     return names
 
 
+def dma_names(name):
+    """(namespace, name) of what the glue defines for a private DMA region."""
+    return [("public", name), ("public", f"{name}_size"), ("public", f"{name}_paddr")]
+
+
 def device_names(device, regs):
     """(namespace, name) of everything the glue defines for a device with regs register ranges."""
     d = device.name
@@ -147,6 +152,10 @@ def check_component(ctype, problems):
     for port in ctype.ports.values():
         for namespace, name in port_names(port):
             if not names.add(namespace, name, port, port.node, f"port '{port.name}'", "rename the port"):
+                break
+    for name, node in ctype.dma_nodes.items():
+        for namespace, symbol in dma_names(name):
+            if not names.add(namespace, symbol, ("dma", name), node, f"DMA region '{name}'", "rename the region"):
                 break
     declared = {}
     for port in ctype.ports.values():
