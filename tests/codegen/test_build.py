@@ -103,7 +103,9 @@ class GeneratedGlueBuilds(unittest.TestCase):
         server = next(c for c in spec.components if c.name == "server")
         symbols = subprocess.run([CC.replace("gcc", "nm"), os.path.join(out, "components", "server", "out.elf")],
                                  capture_output=True, text=True, check=True).stdout
-        self.assertIn(f"{server.constants_vaddr:016x} A glue_jobs_data_paddr", symbols)
+        for symbol, (offset, _) in server.constants.items():
+            self.assertIn(f"{server.constants_vaddr + offset:016x} A {symbol}\n", symbols)
+        self.assertEqual(sorted(server.constants), ["big_paddr", "glue_jobs_data_paddr", "queues_paddr"])
 
     def test_a_missing_handler_is_named_by_the_link(self):
         root, out = self.generate("missing_handler")

@@ -385,15 +385,32 @@ class RingClients(LayoutChecks, unittest.TestCase):
 
     def test_the_server_finds_the_regions_physical_bases_in_its_constants_page(self):
         server = self.comp("server")
-        self.assertEqual(server.constants, {"glue_jobs_data_paddr": (0, 3)})
+        self.assertEqual(server.constants, {"queues_paddr": (0, 1), "big_paddr": (8, 1),
+                                            "glue_jobs_data_paddr": (16, 3)})
         page = self.mapping_at("server", server.constants_vaddr)
         self.assertFalse(page.writable)
         self.assertIs(page.frame, server.constants_page)
         peers = self.glue("server", "rings", "jobs")["peers"]
-        patches = sorted((p.offset, p.obj) for p in self.spec.patches if p.component is server)
-        self.assertEqual(patches, [(0, peers[0]["data"]["first_frame"]), (16, peers[2]["data"]["first_frame"])])
+        dma = {d["name"]: d for d in server.glue["dma"]}
+        patches = sorted((p.offset, p.obj.index) for p in self.spec.patches if p.component is server)
+        self.assertEqual(patches, [(0, self.mapping_at("server", dma["queues"]["vaddr"]).frame.index),
+                                   (8, self.mapping_at("server", dma["big"]["vaddr"]).frame.index),
+                                   (16, peers[0]["data"]["first_frame"].index),
+                                   (32, peers[2]["data"]["first_frame"].index)])
         for name in ("client", "other"):
             self.assertIsNone(self.comp(name).constants_vaddr)
+
+    def test_a_dma_region_is_mapped_in_its_component_only_and_contiguous(self):
+        server = self.comp("server")
+        dma = {d["name"]: d for d in server.glue["dma"]}
+        self.assertEqual({n: d["size"] for n, d in dma.items()}, {"queues": 16 << 10, "big": 2 << 20})
+        for name, count, page in (("queues", 4, 4096), ("big", 1, 2 << 20)):
+            frames = self.frames_at("server", dma[name]["vaddr"], count, page)
+            self.assertTrue(all(self.mapping_at("server", dma[name]["vaddr"] + i * page).writable
+                                for i in range(count)))
+            self.assertEqual([m.component.name for m in self.spec.mappings if m.frame in frames], ["server"] * count)
+            self.assertEqual([c for c in self.spec.caps if c.obj in frames], [])   # no cap: nobody can map it again
+            self.assertIn(frames, [r.frames for r in self.spec.regions])
 
     def test_an_unconnected_provided_ring_port_has_no_peers_and_no_bit(self):
         idle = self.glue("server", "rings", "idle")
