@@ -369,9 +369,16 @@ static void route_irqs(void)
         sel_error_t err = sel_irq_control_get(SEL_CAP_IRQ_CONTROL, q->irq, SEL_CAP_INIT_CNODE, handler, 64);
         if (err)
             fail("component %s: interrupt %u of device %s: %s", c->name, q->irq, q->device, sel_error_name(err));
-        check(sel_cnode_mint(SEL_CAP_INIT_CNODE, badged, 64, SEL_CAP_INIT_CNODE, object_cap[q->notification], 64,
-                             SEL_CAN_WRITE, q->badge), "badging a notification", c->name);
-        check(sel_irq_handler_set_notification(handler, badged), "routing an interrupt", c->name);
+        if (q->user_interrupt >= 0) {
+            /* A token: the line raises these bits of the UserInterrupt bound to the component's loop thread. */
+            check(sel_cnode_mint(SEL_CAP_INIT_CNODE, badged, 64, SEL_CAP_INIT_CNODE, object_cap[q->user_interrupt],
+                                 64, SEL_CAN_WRITE, q->badge), "minting an interrupt token", c->name);
+            check(sel_irq_handler_set_user_interrupt(handler, badged), "routing an interrupt as a token", c->name);
+        } else {
+            check(sel_cnode_mint(SEL_CAP_INIT_CNODE, badged, 64, SEL_CAP_INIT_CNODE, object_cap[q->notification], 64,
+                                 SEL_CAN_WRITE, q->badge), "badging a notification", c->name);
+            check(sel_irq_handler_set_notification(handler, badged), "routing an interrupt", c->name);
+        }
         check(sel_cnode_move(object_cap[c->cnode], q->slot, c->radix, SEL_CAP_INIT_CNODE, handler, 64),
               "giving an interrupt handler", c->name);
     }

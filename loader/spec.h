@@ -58,11 +58,14 @@ struct spec_thread {
     const char *name;
 };
 
+/* An interrupt line: a badge of the component's notification, or a token (the badge's bits) of its
+ * loop thread's UserInterrupt object (user_interrupt, -1 for none). */
 struct spec_irq {
     uint32_t component;
     uint32_t irq;
     uint32_t slot;
     uint32_t notification;
+    int32_t user_interrupt;
     uint64_t badge;
     const char *device;
 };

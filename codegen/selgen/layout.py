@@ -401,12 +401,14 @@ def build(system, debug_holders=()):
                 regs.append({"vaddr": vaddr + (paddr - first_page), "paddr": paddr, "size": size})
             irqs = []
             for irq in dev.dt.irqs:
+                # A token's bits are the loop thread's user-interrupt bits: numbered as the notification's.
                 bit = comp.bit(f"irq {dev.name} {irq}")
                 slot = comp.slot(f"irq {dev.name} {irq}")
-                spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name))
+                token = comp.user_interrupt_obj(spec) if dev.irq == "token" else None
+                spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name, token))
                 irqs.append({"irq": irq, "bit": bit, "slot": slot})
             comp.glue["devices"].append({"name": dev.name, "node": dev.dt.name, "regs": regs, "irqs": irqs,
-                                         "compatible": dev.dt.compatible})
+                                         "compatible": dev.dt.compatible, "irq_mode": dev.irq})
 
     for comp in spec.components:
         needed = comp.next_slot

@@ -149,8 +149,9 @@ class ComponentType:
 # ---- the system ------------------------------------------------------------------
 
 class Device:
-    def __init__(self, name, dt_device, node):
+    def __init__(self, name, dt_device, node, irq="notification"):
         self.name, self.dt, self.node = name, dt_device, node
+        self.irq = irq               # how its interrupts come: notification bits, or tokens to the loop thread
         self.irq_bits = {}
 
 

@@ -80,13 +80,14 @@ def dma_names(name):
 def device_names(device, regs):
     """(namespace, name) of everything the glue defines for a device with regs register ranges."""
     d = device.name
-    names = []
+    names = [("public", f"{d}_node")]
     for i in range(regs):
         base = f"{d}_regs" if i == 0 else f"{d}_regs_{i}"
-        names += [("public", base), ("public", f"{base}_size")]
+        names += [("public", base), ("public", f"{base}_size"), ("public", f"{base}_paddr")]
     if device.dt.irqs:
         names += [("public", f"{d}_irq"), ("public", f"{d}_irq_ack"), ("public", f"{d}_irq_wait"),
-                  ("public", f"{d}_irq_poll"), ("macro", f"IRQ_MASK_{upper(d)}")]
+                  ("public", f"{d}_irq_poll"), ("macro", f"IRQ_MASK_{upper(d)}"), ("internal", f"{d}_on_token"),
+                  ("internal", f"{d}_token_handler")]
     return names
 
 

@@ -181,9 +181,28 @@ def check_devices(system, device_tree_for, problems):
                                     "name the device with 'as:'")
                 continue
             names[gname] = True
-            inst.devices.append(Device(gname, dt, where))
+            irq = dnode.value("irq", "notification") if isinstance(dnode, Map) else "notification"
+            if irq == "token" and not check_irq_token(inst, node_name, dt, dnode, problems):
+                continue
+            inst.devices.append(Device(gname, dt, where, irq))
         glue_names.check_devices(inst, problems)
     return claimed
+
+
+def check_irq_token(inst, node_name, dt, dnode, problems):
+    """Interrupts as tokens go to the loop thread's user-interrupt handler: the device must have interrupts,
+    and the component an event loop."""
+    if not dt.irqs:
+        problems.add(dnode.get("irq"), f"device '{node_name}' of component '{inst.name}' has no interrupt lines, "
+                                       "so 'irq' means nothing for it; leave it out")
+        return False
+    if inst.type and inst.type.control:
+        problems.add(dnode.get("irq"), f"device '{node_name}' of component '{inst.name}' says irq: token, but "
+                                       f"'{inst.name}' is a control component ({inst.type.file}: control: true), "
+                                       "with no event loop for a token to divert; use irq: notification (or "
+                                       "leave it out)")
+        return False
+    return True
 
 
 def check_device_pages(claimed, problems):

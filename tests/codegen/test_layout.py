@@ -239,6 +239,7 @@ class MultiSystem(LayoutChecks, unittest.TestCase):
         server = self.comp("server")
         self.assertIs(irqs[0].notification, server.notification)
         self.assertEqual(irqs[0].badge, 1 << server.notification_bits["irq serial 10"])
+        self.assertIsNone(irqs[0].user_interrupt)   # irq: notification, the default
         self.assertEqual(irqs[0].slot, server.slots["irq serial 10"])
         self.assertEqual(sum(1 for o in self.spec.objects if o.type == "device_frame"), 1)
 
@@ -411,6 +412,16 @@ class RingClients(LayoutChecks, unittest.TestCase):
             self.assertEqual([m.component.name for m in self.spec.mappings if m.frame in frames], ["server"] * count)
             self.assertEqual([c for c in self.spec.caps if c.obj in frames], [])   # no cap: nobody can map it again
             self.assertIn(frames, [r.frames for r in self.spec.regions])
+
+    def test_interrupts_as_tokens_raise_a_bit_of_the_loop_threads_user_interrupt(self):
+        server = self.comp("server")
+        irqs = [i for i in self.spec.irqs if i.component is server]
+        self.assertEqual(len(irqs), 1)
+        self.assertIs(irqs[0].user_interrupt, server.user_interrupt)
+        self.assertIs(server.threads[0].bound_user_interrupt, server.user_interrupt)
+        self.assertEqual(irqs[0].badge, 1 << server.notification_bits[f"irq serial {irqs[0].irq}"])
+        self.assertEqual(self.comp("server").glue["devices"][0]["irq_mode"], "token")
+        self.assertEqual(sum(1 for o in self.spec.objects if o.type == "user_interrupt" and "server" in o.name), 1)
 
     def test_an_unconnected_provided_ring_port_has_no_peers_and_no_bit(self):
         idle = self.glue("server", "rings", "idle")
