@@ -160,9 +160,11 @@ def client_body(port, proc, slot, buffer):
 
 def server_case(port, proc, buffer_vaddr, buffer_size):
     """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
+    # A request of no words cannot be too short (and `length < 0` would not compile under -Werror).
     lines = [f"if (sel_msginfo_length(glue_info) < {proc.request_words()})",
              f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
-             "unsigned glue_mr = 0;"]
+             ] if proc.request_words() else []
+    lines.append("unsigned glue_mr = 0;")
     args = []
     for p in proc.params:
         t = p.type
