@@ -7,6 +7,7 @@ import os
 
 import jinja2
 
+from . import machine as machine_mod
 from .layout import ALL_RIGHTS, RPC_BADGE
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
@@ -330,13 +331,6 @@ def component_context(spec, comp, system, root_dir):
     }
 
 
-def qemu_args(system, out_dir):
-    """QEMU's arguments for the machine the system describes, after the fixed ones (tools/mk/common.mk:
-    QEMU_BASE_FLAGS): its harts and memory."""
-    machine = system.machine
-    return ["-smp", str(machine["harts"]), "-m", f"{machine['memory'] >> 20}M"]
-
-
 def generate(system, spec, out_dir, root_dir, system_path):
     e = env()
     written = []
@@ -367,10 +361,15 @@ def generate(system, spec, out_dir, root_dir, system_path):
     spec_json = json.dumps(spec.json(), indent=1, sort_keys=False) + "\n"
     if write_if_changed(os.path.join(out_dir, "spec.json"), spec_json):
         written.append(os.path.join(out_dir, "spec.json"))
-    if write_if_changed(os.path.join(out_dir, "qemu-args"), "".join(a + "\n" for a in qemu_args(system, out_dir))):
+    args = machine_mod.qemu_args(system.machine, out_dir, root_dir)
+    if write_if_changed(os.path.join(out_dir, "qemu-args"), "".join(a + "\n" for a in args)):
         written.append(os.path.join(out_dir, "qemu-args"))
     sources = {comp.name: [os.path.relpath(s, root_dir) for s in comp.inst.type.sources]
                for comp in spec.components}
+    disk = system.machine.get("disk")
+    folder_disk = None
+    if disk and "folder" in disk:
+        folder_disk = {"folder": os.path.relpath(disk["folder"], root_dir), "size": disk["size"]}
     emit("generated.mk", "generated.mk.j2", spec=spec, sources=sources, out=os.path.relpath(out_dir, root_dir),
-         source=rel_system, system=system)
+         source=rel_system, system=system, folder_disk=folder_disk)
     return written

@@ -6,7 +6,8 @@ generated unless there are none.
 
 The passes, in the order they run (each is a function of this name):
 
-    check_machine               harts and memory of QEMU's virt machine (memory.py)
+    check_machine               harts and memory of QEMU's virt machine (memory.py),
+                                its disk and network (machine.py)
     check_components            names, sources (component.yaml, components.py),
                                 harts, stacks and heaps
     check_devices               device-tree nodes a component drives
@@ -20,6 +21,7 @@ The passes, in the order they run (each is a function of this name):
 import os
 import re
 
+from . import machine as machine_mod
 from . import memory
 from . import names as glue_names
 from . import schema as schema_mod
@@ -45,7 +47,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     problems.stop()
 
     name = root.value("name") or re.sub(r"[^a-z0-9_]", "_", os.path.splitext(os.path.basename(path))[0].lower())
-    system = System(name, display, check_machine(root, device_tree_for, problems))
+    system = System(name, display, check_machine(root, device_tree_for, problems, root_dir))
     # Where a system too big for its machine is reported (memory.check_memory, after the layout).
     system.memory_where = root.get("machine").get("memory") if "memory" in root.get("machine", Map("", 0, 0)) \
         else root.keys["components"]
@@ -67,14 +69,18 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     return system
 
 
-def check_machine(root, device_tree_for, problems):
+def check_machine(root, device_tree_for, problems, root_dir="."):
     """The machine: harts (the schema bounds them) and memory in whole megabytes, at least the minimum,
     that the kernel can map and QEMU can allocate (whether it is enough for the system is known once
-    the layout is: memory.check_memory)."""
+    the layout is: memory.check_memory); its disk and network (machine.py)."""
     machine = dict(DEFAULT_MACHINE)
     if "machine" not in root:
         return machine
     m = root.get("machine")
+    if "disk" in m:
+        machine["disk"] = machine_mod.check_disk(m.get("disk"), root_dir, problems)
+    if "network" in m:
+        machine["network"] = machine_mod.check_network(m.get("network"), problems)
     machine["harts"] = m.value("harts", machine["harts"])
     machine["memory"] = parse_size(m.value("memory", machine["memory"]))
     if machine["memory"] % (1 << 20):
@@ -152,6 +158,15 @@ def check_devices(system, device_tree_for, problems):
         for dnode in inst.node.get("devices"):
             node_name = dnode.value if isinstance(dnode, yamlpos.Scalar) else dnode.value("node")
             where = dnode if isinstance(dnode, yamlpos.Scalar) else dnode.get("node")
+            if node_name in machine_mod.ROLES:
+                # The machine's disk or network, by role: the virtio-mmio slot QEMU puts it in.
+                node_name = machine_mod.slots(system.machine).get(node_name)
+                if node_name is None:
+                    role = where.value
+                    problems.add(where, f"device '{role}' of component '{inst.name}' is the machine's {role}, but "
+                                        f"the machine has none: give it one in system.yaml (machine: {{{role}: "
+                                        + ("{folder: ...}} or {image: ...}}" if role == "disk" else "{}}") + ")")
+                    continue
             dt = tree.device(node_name)
             if dt is None:
                 known = [n for n in tree.device_names() if n.split("@")[0] not in KERNEL_DEVICES]
