@@ -181,8 +181,13 @@ def check_devices(system, device_tree_for, problems):
                 continue
             if node_name in claimed:
                 other, other_where = claimed[node_name][:2]
-                problems.add(where, f"device '{node_name}' is claimed twice: by '{other.name}' (line "
-                                    f"{other_where.line}) and by '{inst.name}'")
+                said = f"'{where.value}'" + (f" ({node_name})" if where.value != node_name else "")
+                if other is inst:
+                    problems.add(where, f"component '{inst.name}' names device {said} twice (first at line "
+                                        f"{other_where.line})")
+                else:
+                    problems.add(where, f"device {said} is claimed twice: by '{other.name}' (line "
+                                        f"{other_where.line}) and by '{inst.name}'")
                 continue
             claimed[node_name] = (inst, where, dt)
             gname = dnode.value("as") if isinstance(dnode, Map) and "as" in dnode else \

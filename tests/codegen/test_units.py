@@ -13,6 +13,7 @@ import yaml
 import helpers
 from helpers import dtb, generate, layout, model, system
 from selgen import errors, harness, interfaces, schema, yamlpos
+from selgen import machine as model_machine
 
 
 def write_files(root, files):
@@ -411,3 +412,64 @@ class HarnessTestYaml(unittest.TestCase):
         for c in rings:
             self.assertEqual((c["kind"], c["data"], c["wake"], c["entries"]), ("ring", "64K", "token", 16))
         self.assertEqual(driver["uses"], {"blk": "blk", "blk_1": "blk", "blk_2": "blk", "echo": "echo"})
+
+
+class MachineDevices(unittest.TestCase):
+    """machine: disk and network: what codegen checks, the QEMU arguments, the slots devices land in."""
+
+    def project(self, machine, devices="[disk, network]"):
+        root = tempfile.mkdtemp(prefix="machine-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        write_files(root, {
+            "system.yaml": f"machine: {machine}\ncomponents:\n"
+                           f"  - {{name: drv, source: components/drv, priority: 100, devices: {devices}}}\n",
+            "components/drv/component.yaml": "component: drv\n", "components/drv/drv.c": "",
+            "web/index.html": "<p>hello</p>\n", "disk.img": "\0" * 4096})
+        return root
+
+    def qemu_args(self, root):
+        s = helpers.load(root)
+        return s, model_machine.qemu_args(s.machine, os.path.join(root, "out"), root)
+
+    def test_a_folder_disk_and_a_network_land_in_the_top_two_slots_in_that_order(self):
+        root = self.project("{disk: {folder: web}, network: {forward: [{host: 8080, guest: 80}, "
+                            "{host: 2222, guest: 22}]}}", devices="[disk, {node: network, as: nic}]")
+        s, args = self.qemu_args(root)
+        self.assertEqual(args, ["-smp", "2", "-m", "256M",
+                                "-drive", "file=out/disk.img,format=raw,if=none,id=disk0",
+                                "-device", "virtio-blk-device,drive=disk0",
+                                "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:2222-:22",
+                                "-device", "virtio-net-device,netdev=net0"])
+        self.assertEqual([d.dt.name for d in s.instances[0].devices], ["virtio_mmio@10008000", "virtio_mmio@10007000"])
+
+    def test_a_network_alone_takes_the_top_slot_and_an_image_is_used_as_it_is(self):
+        root = self.project("{network: {}}", devices="[{node: network, as: nic}]")
+        s, args = self.qemu_args(root)
+        self.assertEqual(args[4:], ["-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"])
+        self.assertEqual([(d.name, d.dt.name) for d in s.instances[0].devices], [("nic", "virtio_mmio@10008000")])
+        root = self.project("{disk: {image: disk.img}}", devices="[disk]")
+        s, args = self.qemu_args(root)
+        self.assertEqual(args[4:], ["-drive", "file=disk.img,format=raw,if=none,id=disk0",
+                                    "-device", "virtio-blk-device,drive=disk0"])
+
+    def test_the_generated_build_rules_make_a_folder_disk_with_mkdisk(self):
+        root = self.project("{disk: {folder: web, size: 80M}}", devices="[disk]")
+        s = helpers.load(root)
+        out = os.path.join(root, "out")
+        generate.generate(s, layout.build(s), out, root, os.path.join(root, "system.yaml"))
+        with open(os.path.join(out, "generated.mk"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("SYS_DISK := out/disk.img\n", text)
+        self.assertIn("\t$(Q)tools/mkdisk web $@ 80M\n", text)
+        with open(os.path.join(out, "qemu-args"), encoding="utf-8") as f:
+            self.assertEqual(f.read().splitlines()[4:6], ["-drive", "file=out/disk.img,format=raw,if=none,id=disk0"])
+
+    def test_a_size_too_small_for_the_folders_files_is_refused_at_the_size(self):
+        root = self.project("{disk: {folder: web, size: 70M}}", devices="[disk]")
+        with open(os.path.join(root, "web", "big.bin"), "wb") as f:
+            f.truncate(80 << 20)   # sparse: 80M of size, no room on the disk
+        with self.assertRaises(errors.Problems) as caught:
+            helpers.load(root)
+        self.assertEqual([str(p) for p in caught.exception.problems],
+                         ["system.yaml:1:37: the disk is 70M, but the files of 'web' need 82M; make it larger (or "
+                          "leave 'size' out)"])
