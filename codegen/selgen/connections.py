@@ -9,6 +9,13 @@ one peer only (a using rpc port, a dataport, a ring) may be connected once
 (check_exclusive).  KINDS says, per kind, which port kinds it joins, which
 keys it takes and which pass it has: a new kind of connection is one entry
 there and one pass here (and a part of the glue in templates/kinds/).
+
+A pass that adds connections of its own (an implicit one, such as every
+component's connection to a console) makes a model.Connection with the
+node of what caused it and its two ends named in `ends`, sets what the
+kind's pass would (interface, entries, wake, data, ...), and calls link():
+the layout and the templates then treat it as any other.  A provided ring
+port numbers its clients in the order link() saw them.
 """
 from .errors import article, known_list, suggest
 from .model import DEFAULT_DATAPORT, DEFAULT_RPC_BUFFER, Connection, parse_size
