@@ -664,6 +664,16 @@ static inline uint64_t instret(void)
  */
 #define IDLE_TURN 400
 
+/* A frame from a receive buffer to a transmit buffer (both 2 KiB aligned), by 64-bit words: picolibc's
+ * memcpy goes byte by byte, some 9000 instructions for 1500 bytes. */
+static void copy_words(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+    uint64_t *t = (uint64_t *)to;
+    const uint64_t *f = (const uint64_t *)from;
+    for (uint32_t i = 0; i < (length + 7) / 8; i++)
+        t[i] = f[i];
+}
+
 struct echo_result {
     uint32_t good, bad, lost;    /* the helper's verdict */
     uint64_t busy;               /* instructions per frame echoed, idle excluded */
@@ -694,9 +704,9 @@ static bool echo(uint32_t count, uint32_t length, uint32_t first, struct echo_re
                 CHECK(rx_submit(&(netframe_loan_t){ d.offset, 2048 }, tag));
                 continue;
             }
+            copy_words(out, f, d.length);
             memcpy(out, f + 6, 6);
             memcpy(out + 6, f, 6);
-            memcpy(out + 12, f + 12, d.length - 12);
             CHECK(tx_submit(&(netframe_loan_t){ d.offset, d.length }, tag));
             CHECK(rx_submit(&(netframe_loan_t){ d.offset, 2048 }, tag));
             in_tx++;
