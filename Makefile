@@ -238,7 +238,8 @@ test-system:
 test-component:
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
 	@$(SYSTEM_MAKE) CODEGEN_ARGS="--test-component $(NAME)" SYS_OUT=$(BUILD)/tests/components/$(NAME) image
-	@tools/run-component-test.sh $(NAME) $(BUILD) $(QEMU) $(QEMU_FLAGS)
+	@tools/run-component-test.sh $(NAME) $(BUILD) $(QEMU) $(QEMU_BASE_FLAGS) \
+	    $$(cat $(BUILD)/tests/components/$(NAME)/qemu-args) $(SMP_OVERRIDE)
 
 test-components:
 	@for c in $(COMPONENTS_WITH_TESTS); do $(MAKE) --no-print-directory test-component NAME=$$c || true; done

@@ -7,6 +7,7 @@ import os
 
 import jinja2
 
+from . import machine as machine_mod
 from .layout import ALL_RIGHTS, RPC_BADGE
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
@@ -160,9 +161,11 @@ def client_body(port, proc, slot, buffer):
 
 def server_case(port, proc, buffer_vaddr, buffer_size):
     """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
+    # A request of no words cannot be too short (and `length < 0` would not compile under -Werror).
     lines = [f"if (sel_msginfo_length(glue_info) < {proc.request_words()})",
              f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
-             "unsigned glue_mr = 0;"]
+             ] if proc.request_words() else []
+    lines.append("unsigned glue_mr = 0;")
     args = []
     for p in proc.params:
         t = p.type
@@ -323,7 +326,7 @@ def component_context(spec, comp, system, root_dir):
         "has_server_thread": len(comp.threads) > 1, "runs_loop": comp.runs_loop, "alarm_bit": comp.alarm_bit,
         "type_decls": type_decls(interfaces.values()), "uses": uses, "provides": list(provides.values()),
         "consumes": list(consumed.values()), "emits": list(emits.values()), "dataports": comp.glue["dataports"],
-        "rings": rings, "devices": comp.glue["devices"], "rpc_badge": RPC_BADGE,
+        "rings": rings, "devices": comp.glue["devices"], "dma": comp.glue["dma"], "rpc_badge": RPC_BADGE,
         "notification_bits": comp.notification_bits, "default_handlers": ctype_.default_handlers,
     }
 
@@ -358,8 +361,15 @@ def generate(system, spec, out_dir, root_dir, system_path):
     spec_json = json.dumps(spec.json(), indent=1, sort_keys=False) + "\n"
     if write_if_changed(os.path.join(out_dir, "spec.json"), spec_json):
         written.append(os.path.join(out_dir, "spec.json"))
+    args = machine_mod.qemu_args(system.machine, out_dir, root_dir)
+    if write_if_changed(os.path.join(out_dir, "qemu-args"), "".join(a + "\n" for a in args)):
+        written.append(os.path.join(out_dir, "qemu-args"))
     sources = {comp.name: [os.path.relpath(s, root_dir) for s in comp.inst.type.sources]
                for comp in spec.components}
+    disk = system.machine.get("disk")
+    folder_disk = None
+    if disk and "folder" in disk:
+        folder_disk = {"folder": os.path.relpath(disk["folder"], root_dir), "size": disk["size"]}
     emit("generated.mk", "generated.mk.j2", spec=spec, sources=sources, out=os.path.relpath(out_dir, root_dir),
-         source=rel_system, system=system)
+         source=rel_system, system=system, folder_disk=folder_disk)
     return written

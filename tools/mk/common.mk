@@ -19,10 +19,14 @@ QEMU       := qemu-system-riscv64
 FIRMWARE   := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 SMP        ?= 2
 MEMORY     ?= 256M
-# QEMU's virt machine with $(1) harts and $(2) of memory (a system's own come from its `machine`:
-# tools/mk/system.mk); modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
-qemu_flags  = -machine virt -smp $(1) -m $(2) -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
+# QEMU's virt machine; modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
+# A system's harts, memory, disk and network follow, from its `machine:` (codegen writes them, one argument
+# per line, to the system's qemu-args: tools/mk/system.mk); the root-task images get $(SMP) and $(MEMORY).
+QEMU_BASE_FLAGS = -machine virt -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
+qemu_flags  = $(QEMU_BASE_FLAGS) -smp $(1) -m $(2)
 QEMU_FLAGS  = $(call qemu_flags,$(SMP),$(MEMORY))
+# SMP=n on make's command line boots a system on n harts whatever its machine says (for one-hart figures).
+SMP_OVERRIDE = $(if $(filter command line,$(origin SMP)),-smp $(SMP))
 # Where the system described by file $(1) is built: build/systems/ and the file's path in the project
 # (build/systems/system.yaml/, build/systems/examples/fault.yaml/), so two files of one name never share
 # a folder, and no folder lies inside another (a file is not a folder); a file outside the project is
