@@ -33,7 +33,9 @@ AVOIDABLE = {
     "out-buffer-order": "buffer out parameters come after every in and inout parameter",
     "out-buffer-words": "a request leaves 2 words for each buffer out parameter (codegen does not count them)",
     "loader-heap": "at most 20000 objects (the loader's 256 KiB heap holds 12 bytes per object)",
-    "late-harts": "at most 4 harts (the kernel waits one second for the others to come up)",
+    "late-harts": "at most 4 harts, and the runner boots a system again (twice at most) when the kernel says a "
+                  "hart is not online (it waits one second for the others to come up)",
+    "duplicate-event": "no event connection is listed twice",
     "control-ring-full": "a ring client keeps at most as many requests outstanding as the ring has entries",
     "medlow": "every component image lies below 2 GiB (components are compiled for the medlow code model)",
 }
@@ -57,23 +59,48 @@ for _i in range(1, 9):
 
 
 class Options:
-    def __init__(self, avoid=(), scale="normal"):
+    def __init__(self, avoid=(), scale="normal", hostile=False):
         unknown = set(avoid) - set(AVOIDABLE)
         if unknown:
             raise ValueError(f"unknown findings to avoid: {', '.join(sorted(unknown))} "
                              f"(known: {', '.join(sorted(AVOIDABLE))})")
         self.avoid = set(avoid)
         self.scale = scale        # small (make test) | normal | large
+        self.hostile = hostile    # names from HOSTILE now and then
+
+
+# --hostile: names the documented rules allow (lower-case identifiers) that C or the glue may not take.
+# With them, codegen rejecting the system (with its message) also passes; anything else must work.
+HOSTILE = {
+    "any": ["memcpy", "memset", "strlen", "strcmp", "puts", "abort", "stdout", "errno", "size_t", "uint8_t",
+            "int32_t", "uint64_t", "va_list", "snprintf", "vsnprintf", "_start", "_exit", "glue_pending",
+            "glue_take", "glue_role", "component_loop", "sel_wait", "sel_call", "sel_signal", "sel_word_t",
+            "sel_msginfo_t", "slot", "rpc_badge", "__glue_main", "__heap_start", "assert", "offsetof"],
+    "param": ["mr", "info", "offset", "result", "int", "char", "if", "struct", "default", "true"],
+    "field": ["int", "char", "double", "for", "unsigned", "main"],
+    "value": ["red", "int", "default", "ok"],
+    "event": ["int", "default", "wait"],
+    "procedure": ["int", "return", "main", "exit"],
+    "type": ["int", "t", "uint8_t"],
+}
 
 
 class Names:
     """Fresh identifiers, now and then long (up to a limit), short, with digits or a leading underscore."""
 
-    def __init__(self, rng):
-        self.rng, self.used = rng, set()
+    def __init__(self, rng, hostile=False):
+        self.rng, self.used, self.hostile = rng, set(), hostile
 
-    def fresh(self, limit=64, prefix=""):
+    def fresh(self, limit=64, kind=None):
         r = self.rng
+        if self.hostile and kind is not None and r.random() < 0.04:
+            pool = [n for n in HOSTILE["any"] + HOSTILE.get(kind, []) if n not in self.used and len(n) <= limit
+                    and not (kind == "port" and n in C_RESERVED)]
+            if pool:
+                name = r.choice(pool)
+                self.used.add(name)
+                return name
+        prefix = ""
         for _ in range(1000):
             roll = r.random()
             if roll < 0.06:
@@ -111,7 +138,7 @@ class Drawer:
     def __init__(self, seed, options):
         self.rng = random.Random(seed)
         self.opt = options
-        self.names = Names(self.rng)
+        self.names = Names(self.rng, options.hostile)
         self.seed = seed
 
     def chance(self, p):
@@ -158,10 +185,10 @@ class Drawer:
     def add_named_types(self, iface, budget_words):
         r = self.rng
         for _ in range(self.pick([(0, 2), (1, 3), (2, 3), (4, 2), (7, 1)])):
-            name = self.names.fresh(48)
+            name = self.names.fresh(48, "type")
             if self.chance(0.35):
                 count = self.pick([(1, 1), (r.randrange(2, 6), 6), (r.randrange(6, 40), 1), (256, 0.2)])
-                values = [self.names.fresh(40) for _ in range(count)]
+                values = [self.names.fresh(40, "value") for _ in range(count)]
                 iface.types.append(enum_type(iface.name, name, values))
             else:
                 fields, fnames = [], set()
@@ -169,10 +196,10 @@ class Drawer:
                     t = self.value_type(iface, budget_words)
                     if t is None:
                         continue
-                    fname = self.names.fresh(48)
+                    fname = self.names.fresh(48, "field")
                     fields.append((fname, t))
                 if not fields:
-                    fields = [(self.names.fresh(48), self.scalar_type())]
+                    fields = [(self.names.fresh(48, "field"), self.scalar_type())]
                 st = struct_type(iface.name, name, fields)
                 if st.words > budget_words:
                     st = struct_type(iface.name, name, fields[:1])
@@ -180,7 +207,7 @@ class Drawer:
 
     def rpc_interface(self):
         r = self.rng
-        iface = Interface(self.names.fresh(56), "rpc")
+        iface = Interface(self.names.fresh(56, "interface"), "rpc")
         self.add_named_types(iface, 40)
         nprocs = self.pick([(1, 4), (2, 4), (r.randrange(3, 7), 4), (r.randrange(7, 16), 1), (40, 0.1)])
         for index in range(nprocs):
@@ -189,7 +216,7 @@ class Drawer:
 
     def procedure(self, iface, index):
         r = self.rng
-        name = self.names.fresh(56)
+        name = self.names.fresh(56, "procedure")
         params, names = [], set()
         req = rep = 0
         fill_to_edge = self.chance(0.08)
@@ -224,7 +251,7 @@ class Drawer:
             wrep = (1 if t.kind == "buffer" else t.words) if direction != "in" else 0
             if req + wreq > MAX_MESSAGE_WORDS or rep + wrep > MAX_MESSAGE_WORDS:
                 continue
-            pname = self.names.fresh(40)
+            pname = self.names.fresh(40, "param")
             params.append(Param(pname, t, direction))
             req, rep = req + wreq, rep + wrep
         if fill_to_edge:
@@ -240,7 +267,7 @@ class Drawer:
         return Procedure(name, params, returns, index)
 
     def ring_interface(self):
-        iface = Interface(self.names.fresh(56), "ring")
+        iface = Interface(self.names.fresh(56, "interface"), "ring")
         self.add_named_types(iface, 24)
         structs = [t for t in iface.types if t.kind == "struct"]
         for role in ("request", "response"):
@@ -248,23 +275,24 @@ class Drawer:
                 t = self.rng.choice(structs)
             else:
                 fields = []
+                budget = 600 if self.chance(0.1) else 16      # now and then a message of kilobytes
                 for _ in range(self.pick([(1, 3), (2, 3), (4, 2), (9, 1)])):
-                    t = self.value_type(iface, 16)
+                    t = self.value_type(iface, budget)
                     if t is not None:
-                        fields.append((self.names.fresh(40), t))
+                        fields.append((self.names.fresh(40, "field"), t))
                 if not fields:
-                    fields = [(self.names.fresh(40), scalar("uint64"))]
-                t = struct_type(iface.name, self.names.fresh(48), fields)
+                    fields = [(self.names.fresh(40, "field"), scalar("uint64"))]
+                t = struct_type(iface.name, self.names.fresh(48, "type"), fields)
                 iface.types.append(t)
                 structs.append(t)
             setattr(iface, f"ring_{role}", t)
         return iface
 
     def event_interface(self, count=None):
-        iface = Interface(self.names.fresh(56), "event")
+        iface = Interface(self.names.fresh(56, "interface"), "event")
         if count is None:
             count = self.pick([(1, 3), (self.rng.randrange(2, 6), 5), (self.rng.randrange(6, 33), 1), (32, 1)])
-        iface.events = [self.names.fresh(40) for _ in range(count)]
+        iface.events = [self.names.fresh(40, "event") for _ in range(count)]
         return iface
 
     # ---- the system -------------------------------------------------------------
@@ -443,7 +471,7 @@ class Drawer:
         if not self._flavor_ok(inst, kind, iface):
             return None
         for _ in range(50):
-            port = Port(self.names.fresh(self.rng.choice([24, 40, 64])), kind, iface)
+            port = Port(self.names.fresh(self.rng.choice([24, 40, 64]), "port"), kind, iface)
             if inst.type.can_add(port) and not any(port.name == d.as_name for d in inst.devices):
                 inst.type.ports[port.name] = port
                 return port
@@ -534,6 +562,8 @@ class Drawer:
         if src is None:
             src = self._new_port(a, "emits", iface)
         if src is None or dst is None:
+            return
+        if "duplicate-event" in self.opt.avoid and any(c.dst_port is dst for c in src.conns):
             return
         self._connect("event", a, src, b, dst)
 
@@ -797,6 +827,10 @@ class Drawer:
             system.memory = self.pick([(None, 7), (256 * M, 1.5), (max(64 * M, need), 1.5)])
         else:
             system.memory = need
+        if self.chance(0.1):
+            # Large machines: memory up to and across 4 GiB of physical addresses.
+            system.memory = max(need, self.pick([(512 * M, 1), (1 * G, 1), (2 * G - M, 1), (2 * G, 1), (3 * G, 1),
+                                                 (4 * G, 1)]))
         if system.memory is not None:
             system.machine_given = True
 

@@ -28,7 +28,7 @@ FIRMWARE = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 # Lines the kernel and the loader print on a good boot.
 INFO = [re.compile(p) for p in (
     r"^kernel: booting on hart \d+; \d+ harts?:",
-    r"^kernel: memory: 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ MiB\)$",
+    r"^kernel: memory: 0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ [MG]iB\)$",
     r"^kernel: timebase \d+ Hz, PLIC at ",
     r"^kernel: reserved 0x[0-9a-f]+-0x[0-9a-f]+$",
     r"^kernel: root task 'loader' ",
@@ -47,6 +47,8 @@ class Result:
         self.message = ""
         self.times = {}
         self.folder = None
+        self.boots = 1
+        self.note = ""
 
     @property
     def passed(self):
@@ -64,7 +66,7 @@ def run_command(cmd, log, timeout=900):
         return p.returncode, f.read()
 
 
-def first_errors(text, pattern=r"error|Error|problem|cannot|undefined|ASSERT", limit=3):
+def first_errors(text, pattern=r"error:|Error|problem|cannot|undefined|ASSERT|relocation truncated|image is larger", limit=3):
     lines = [ln.strip() for ln in text.splitlines() if re.search(pattern, ln)]
     if not lines:
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()][-limit:]
@@ -153,6 +155,7 @@ class Runner:
             system = generate.draw(seed, self.options)
         system.avoided = sorted(self.options.avoid)
         system.scale = self.options.scale
+        system.hostile = self.options.hostile
         folder = os.path.join(self.out, str(seed) if not isinstance(seed, str) else seed)
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
@@ -173,7 +176,11 @@ class Runner:
                                   os.path.relpath(sys_out, ROOT)], os.path.join(folder, "codegen.log"))
         result.times["codegen"] = time.monotonic() - start
         if code:
-            return self.finish(result, result.fail("codegen", first_errors(text, r":\d+:\d+: |codegen:|Error")))
+            message = first_errors(text, r":\d+:\d+: |codegen:|Error")
+            if self.options.hostile and "Traceback" not in text:
+                result.note = f"codegen rejected it: {message}"     # a clear no is a right answer here
+                return self.finish(result, result)
+            return self.finish(result, result.fail("codegen", message))
         t = time.monotonic()
         code, text = run_command(["make", "--no-print-directory", f"-j{2 if self.jobs == 1 else 1}", "-f",
                                   "tools/mk/system.mk", "BUILD=build", f"SYSTEM={rel}",
@@ -183,7 +190,13 @@ class Runner:
         if code:
             return self.finish(result, result.fail("compile", first_errors(text)))
         t = time.monotonic()
-        self.boot(expected, sys_out, folder, result)
+        for attempt in range(3):
+            self.boot(expected, sys_out, folder, result)
+            late = result.stage == "boot" and "is not online; threads cannot be moved there" in result.message
+            if not (late and "late-harts" in self.options.avoid and attempt < 2):
+                break
+            result.stage, result.message = None, ""     # the avoided finding: boot it again
+            result.boots = attempt + 2
         result.times["boot"] = time.monotonic() - t
         return self.finish(result, result)
 
@@ -300,9 +313,9 @@ class Runner:
         return result
 
     def describe(self, r):
-        t = " ".join(f"{k} {v:.1f}s" for k, v in r.times.items())
+        t = " ".join(f"{k} {v:.1f}s" for k, v in r.times.items()) + (f" ({r.boots} boots)" if r.boots > 1 else "")
         if r.passed:
-            return f"PASS seed {r.seed}: {r.summary} [{t}]"
+            return f"PASS seed {r.seed}: {r.summary} [{t}]" + (f"\n     {r.note[:300]}" if r.note else "")
         return f"FAIL seed {r.seed}: {r.stage}: {r.message}\n     {r.summary} [{t}]; kept {os.path.relpath(r.folder, ROOT)}"
 
     def many(self, seeds, results_file=None):
@@ -343,5 +356,6 @@ class Runner:
                         f.write(f"FAIL random.seed{r.seed}: {r.stage}: {r.message[:300]} "
                                 f"(replay: tools/randsys/run --seed {r.seed} --count 1"
                                 + (f" --avoid {','.join(sorted(self.options.avoid))}" if self.options.avoid else "")
-                                + (f" --scale {self.options.scale}" if self.options.scale != "normal" else "") + ")\n")
+                                + (f" --scale {self.options.scale}" if self.options.scale != "normal" else "")
+                                + (" --hostile" if self.options.hostile else "") + ")\n")
         return results
