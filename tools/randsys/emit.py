@@ -209,8 +209,8 @@ PRELUDE = r'''
 #include <stdio.h>
 #include <string.h>
 
-/* What is left to do before the verdict: one per connection side, device, and the start. */
-static int rs_left = RS_OBLIGATIONS;
+/* What is left to do before the verdict: one per connection side, device, and the start (init() sets it). */
+static int rs_left;
 static unsigned rs_checks, rs_failed;
 
 static __attribute__((format(printf, 1, 2))) void rs_say(const char *fmt, ...)
@@ -327,8 +327,10 @@ def cstr(s):
 class ComponentC:
     """The C test code of one instance."""
 
-    def __init__(self, system, inst, avoid):
-        self.system, self.inst, self.avoid = system, inst, avoid
+    def __init__(self, system, inst, avoid, tag=0, once=None):
+        self.system, self.inst, self.avoid, self.tag = system, inst, avoid, tag
+        self.once = once if once is not None else set()     # tables already in the file (one per connection)
+        self.entries = {}                                    # glue-called function: (returns, params, args)
         self.out = []
         self.phase1, self.phase2, self.phase3 = [], [], []   # statements of run()/init()
         self.obligations = 1                                 # the start
@@ -337,12 +339,21 @@ class ComponentC:
     def emit(self, *lines):
         self.out.extend(lines)
 
+    def entry(self, name, returns, params, args, body):
+        """A function the glue calls (a handler, callback): this instance's version of it, which the
+        file's one definition calls when it runs as this instance."""
+        self.entries[name] = (returns, params, args)
+        self.emit(f"static {returns} rs_i{self.tag}_{name}({params or 'void'})", "{", *body, "}")
+
     # ---- rpc ------------------------------------------------------------------------
 
     def rpc_tables(self, c):
         """The call plan of connection c, the same in the client's and the server's code."""
         iface = c.dst_port.iface
         kmax = max((len(p.buffers) for p in iface.procedures), default=0)
+        if c.index in self.once:
+            return kmax
+        self.once.add(c.index)
         seq = ", ".join(str(p) for p, _ in c.calls)
         self.emit(f"static const uint16_t rs_seq_{c.index}[{len(c.calls)}] = {{ {seq} }};")
         if kmax:
@@ -441,8 +452,8 @@ class ComponentC:
     def rpc_server(self, port):
         iface = port.iface
         kmax = max((len(p.buffers) for p in iface.procedures), default=0)
-        pid = f"p_{port.name}"
-        clients = sorted(port.conns, key=lambda c: c.client_index)
+        pid = f"p{self.tag}_{port.name}"
+        clients = sorted(port.conns_of(self.inst), key=lambda c: c.client_index)
         for c in clients:
             self.rpc_tables(c)
         n = len(clients)
@@ -476,7 +487,7 @@ class ComponentC:
         r = proc.returns
         rtype = r.ctype if r else "void"
         where = f"rpc {port.name}.{proc.name}"
-        self.emit(f"\n{rtype} {port.name}_{proc.name}({', '.join(params) or 'void'})", "{")
+        start = len(self.out)
         if r:
             self.emit(f"    static {r.decl('rs_r')};")
         ret = "return rs_r;" if r and r.kind != "array" else "return rs_r[0];" if r else "return;"
@@ -539,12 +550,21 @@ class ComponentC:
         self.emit(*outs)
         if r:
             self.emit("    " + fill(r, "rs_r", f"rs_seed(rs_s, {2 * len(proc.params) + 1})"))
-        self.emit("    if (rs_j + 1 == rs_ci->calls)", "        rs_done();", f"    {ret}", "}")
+        self.emit("    if (rs_j + 1 == rs_ci->calls)", "        rs_done();", f"    {ret}")
+        body = self.out[start:]
+        del self.out[start:]
+        args = []
+        for p in proc.params:
+            args += [p.name, f"{p.name}_len"] if p.type.kind == "buffer" and p.dir == "in" else \
+                [p.name, f"{p.name}_cap", f"{p.name}_len"] if p.type.kind == "buffer" else [p.name]
+        self.emit("")
+        self.entry(f"{port.name}_{proc.name}", rtype, ", ".join(params), args, body)
 
     # ---- events ---------------------------------------------------------------------
 
     def emitter(self, port):
-        if not port.conns or port.conns[0].unit is not None:
+        conns = port.conns_of(self.inst)
+        if not conns or conns[0].unit is not None:
             return
         if port.iface is None:
             self.phase1.append(f"{port.name}_emit();")
@@ -553,10 +573,11 @@ class ComponentC:
                 self.phase1.append(f"{port.name}_emit_{e}();")
 
     def consumer(self, port):
-        if not port.conns or port.conns[0].unit is not None:
+        conns = port.conns_of(self.inst)
+        if not conns or conns[0].unit is not None:
             return
         expected = 0
-        for c in port.conns:
+        for c in conns:
             src = c.src_port
             if src.iface is None:
                 expected = 1
@@ -564,21 +585,22 @@ class ComponentC:
                 for e in src.emit_events:
                     expected |= 1 << src.iface.events.index(e)
         q = port.name
-        self.emit(f"\n/* events on {q} (from {', '.join(sorted({c.src.name + '.' + c.src_port.name for c in port.conns}))}) */",
-                  f"static uint32_t rs_ev_{q};", f"static bool rs_evdone_{q};",
-                  f"static void rs_events_{q}(uint32_t got)", "{",
-                  f"    rs_ev_{q} |= got;",
-                  f"    rs_check((rs_ev_{q} & ~{expected:#x}u) == 0, \"events on {q}: got %#x, expected only %#x\", "
-                  f"(unsigned)rs_ev_{q}, {expected:#x}u);",
-                  f"    if (!rs_evdone_{q} && (rs_ev_{q} & {expected:#x}u) == {expected:#x}u) {{",
-                  f"        rs_evdone_{q} = true;", "        rs_done();", "    }", "}")
+        t = self.tag
+        self.emit(f"\n/* events on {q} (from {', '.join(sorted({c.src.name + '.' + c.src_port.name for c in conns}))}) */",
+                  f"static uint32_t rs_ev{t}_{q};", f"static bool rs_evdone{t}_{q};",
+                  f"static void rs_events{t}_{q}(uint32_t got)", "{",
+                  f"    rs_ev{t}_{q} |= got;",
+                  f"    rs_check((rs_ev{t}_{q} & ~{expected:#x}u) == 0, \"events on {q}: got %#x, expected only %#x\", "
+                  f"(unsigned)rs_ev{t}_{q}, {expected:#x}u);",
+                  f"    if (!rs_evdone{t}_{q} && (rs_ev{t}_{q} & {expected:#x}u) == {expected:#x}u) {{",
+                  f"        rs_evdone{t}_{q} = true;", "        rs_done();", "    }", "}")
         if self.inst.type.control:
-            wait = f"rs_events_{q}({q}_wait());" if port.iface else f"{{ {q}_wait(); rs_events_{q}(1); }}"
-            self.units.append((min(c.index for c in port.conns), [f"while (!rs_evdone_{q})", f"    {wait}"]))
+            wait = f"rs_events{t}_{q}({q}_wait());" if port.iface else f"{{ {q}_wait(); rs_events{t}_{q}(1); }}"
+            self.units.append((min(c.index for c in conns), [f"while (!rs_evdone{t}_{q})", f"    {wait}"]))
         elif port.iface:
-            self.emit(f"void {q}_callback(uint32_t events)", "{", f"    rs_events_{q}(events);", "}")
+            self.entry(f"{q}_callback", "void", "uint32_t events", ["events"], [f"    rs_events{t}_{q}(events);"])
         else:
-            self.emit(f"void {q}_callback(void)", "{", f"    rs_events_{q}(1);", "}")
+            self.entry(f"{q}_callback", "void", "", [], [f"    rs_events{t}_{q}(1);"])
         self.obligations += 1
 
     # ---- dataports ------------------------------------------------------------------
@@ -641,9 +663,10 @@ class ComponentC:
             wait = f"(void){w}_wait();" if wait_port.iface else f"{w}_wait();"
             self.units.append((d.index, [wait, f"rs_dp_step_{ident}();"]))
         elif wait_port.iface:
-            self.emit(f"void {w}_callback(uint32_t events)", "{", "    (void)events;", f"    rs_dp_step_{ident}();", "}")
+            self.entry(f"{w}_callback", "void", "uint32_t events", ["events"],
+                       ["    (void)events;", f"    rs_dp_step_{ident}();"])
         else:
-            self.emit(f"void {w}_callback(void)", "{", f"    rs_dp_step_{ident}();", "}")
+            self.entry(f"{w}_callback", "void", "", [], [f"    rs_dp_step_{ident}();"])
         self.obligations += 1
 
     # ---- rings ----------------------------------------------------------------------
@@ -686,7 +709,7 @@ class ComponentC:
                                              f"    if (!rs_ring_take_{i}() && rs_got_{i} < {n}u)",
                                              f"        {p}_wait();", "}"]))
             else:
-                self.emit(f"void {p}_callback(void)", "{", f"    rs_ring_take_{i}();", f"    rs_ring_more_{i}();", "}")
+                self.entry(f"{p}_callback", "void", "", [], [f"    rs_ring_take_{i}();", f"    rs_ring_more_{i}();"])
         else:
             self.emit(f"\n/* ring {c.label}: serve {n} requests */",
                       f"static unsigned rs_srv_{i}, rs_cmp_{i};", f"static bool rs_pend_{i}, rs_fin_{i};",
@@ -716,7 +739,7 @@ class ComponentC:
                                              f"    {p}_flush();", f"    if (!rs_any && !rs_fin_{i})",
                                              f"        {p}_wait();", "}"]))
             else:
-                self.emit(f"void {p}_callback(void)", "{", f"    rs_ring_serve_{i}();", "}")
+                self.entry(f"{p}_callback", "void", "", [], [f"    rs_ring_serve_{i}();"])
         self.obligations += 1
 
     # ---- devices --------------------------------------------------------------------
@@ -775,23 +798,17 @@ class ComponentC:
         if self.inst.type.control:
             self.units.append((order, [f"{n}_irq_wait();", f"rs_irq_{n}();"]))
         else:
-            self.emit(f"void {n}_irq(void)", "{", f"    rs_irq_{n}();", "}")
+            self.entry(f"{n}_irq", "void", "", [], [f"    rs_irq_{n}();"])
 
     # ---- the whole file -------------------------------------------------------------
 
     def render(self):
+        """This instance's part of its type's file; returns (its obligations, its start statements,
+        the statements of its run() if control)."""
         inst, system = self.inst, self.system
-        types, seen = [], set()
-        for port in inst.type.ports.values():
-            if port.iface is not None:
-                for t in port.iface.all_types():
-                    if t.uid not in seen:
-                        seen.add(t.uid)
-                        types.append(t)
-        self.emit(*type_helpers(types))
         for port in inst.type.ports.values():
             if port.kind == "uses" and port.iface.kind == "rpc":
-                for c in port.conns:
+                for c in port.conns_of(inst):
                     self.rpc_client(c)
             elif port.kind == "provides" and port.iface.kind == "rpc":
                 self.rpc_server(port)
@@ -806,20 +823,63 @@ class ComponentC:
                 self.ring(c)
         for j, d in enumerate(inst.devices):
             self.device(d, 1 << 20 | j)
-        body = [f"/* generated by tools/randsys from seed {system.seed}: the test code of {inst.name} "
-                f"({'control' if inst.type.control else 'event loop' if inst.runs_loop else 'init only'}) */",
-                f"#define RS_OBLIGATIONS {self.obligations}", PRELUDE, *self.out, ""]
         start = [*self.phase1, *self.phase2, "rs_done();   /* the start */"]
-        if inst.type.control:
-            body += ["int run(void)", "{", *("    " + s for s in start)]
-            for _, stmts in sorted(self.units, key=lambda u: u[0]):
-                body += ["    " + s for s in stmts]
-            body += ["    return 0;", "}"]
-        else:
-            if self.units:
-                raise AssertionError("phase 3 units in a component without control")
-            body += ["void init(void)", "{", *("    " + s for s in start), "}"]
-        return "\n".join(body) + "\n"
+        if self.units and not inst.type.control:
+            raise AssertionError("phase 3 units in a component without control")
+        units = [s for _, stmts in sorted(self.units, key=lambda u: u[0]) for s in stmts]
+        return start, units
+
+
+def type_file(system, insts, avoid):
+    """The C file of a component type, for each of its instances (their code chosen by COMPONENT_NAME)."""
+    ctype = insts[0].type
+    types, seen = [], set()
+    for port in ctype.ports.values():
+        if port.iface is not None:
+            for t in port.iface.all_types():
+                if t.uid not in seen:
+                    seen.add(t.uid)
+                    types.append(t)
+    once = set()
+    parts = [ComponentC(system, inst, avoid, tag, once) for tag, inst in enumerate(insts)]
+    starts = [p.render() for p in parts]
+    kind = 'control' if ctype.control else 'event loop' if insts[0].runs_loop else 'init only'
+    body = [f"/* generated by tools/randsys from seed {system.seed}: the test code of {', '.join(i.name for i in insts)} "
+            f"({kind}) */", PRELUDE, "/* Which instance this is (init() finds out), and what is left for its verdict. */",
+            "static unsigned rs_me;", *type_helpers(types)]
+    for p in parts:
+        body += p.out
+    # The one definition of each function the glue calls: this instance's version of it.
+    names = []
+    for p in parts:
+        names += [n for n in p.entries if n not in names]
+    for name in names:
+        returns, params, args = next(p.entries[name] for p in parts if name in p.entries)
+        body += ["", f"{returns} {name}({params or 'void'})", "{", "    switch (rs_me) {"]
+        for p in parts:
+            if name in p.entries:
+                call = f"rs_i{p.tag}_{name}({', '.join(args)})"
+                body.append(f"    case {p.tag}: {'return ' if returns != 'void' else ''}{call};"
+                            + (" return;" if returns == "void" else ""))
+        zero = "" if returns == "void" else f"{{ static {returns} rs_zero; return rs_zero; }}"
+        body += [f"    default: {zero or 'return;'}", "    }", "}"]
+    # init(): which instance, how many obligations; then (not control) the work.
+    body += ["", "void init(void)", "{"]
+    for p, inst in zip(parts, insts):
+        body += [f"    if (rs_strcmp(COMPONENT_NAME, {cstr(inst.name)}) == 0) {{",
+                 f"        rs_me = {p.tag};", f"        rs_left = {p.obligations};", "    }"]
+    if not ctype.control:
+        body += ["    switch (rs_me) {"]
+        for p, (start, _) in zip(parts, starts):
+            body += [f"    case {p.tag}:", *("        " + x for x in start), "        break;"]
+        body += ["    }"]
+    body += ["}"]
+    if ctype.control:
+        body += ["", "int run(void)", "{", "    switch (rs_me) {"]
+        for p, (start, units) in zip(parts, starts):
+            body += [f"    case {p.tag}:", *("        " + x for x in start + units), "        break;"]
+        body += ["    }", "    return 0;", "}"]
+    return "\n".join(body) + "\n"
 
 
 def write(system, folder, root, avoid=()):
@@ -833,8 +893,12 @@ def write(system, folder, root, avoid=()):
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "component.yaml"), "w") as f:
             f.write(component_yaml(inst))
-        with open(os.path.join(d, inst.type.name + ".c"), "w") as f:
-            f.write(ComponentC(system, inst, avoid).render())
+    by_type = {}
+    for inst in system.instances:
+        by_type.setdefault(inst.type.name, []).append(inst)
+    for name, insts in by_type.items():
+        with open(os.path.join(folder, "components", name, name + ".c"), "w") as f:
+            f.write(type_file(system, insts, avoid))
     path = os.path.join(folder, "system.yaml")
     with open(path, "w") as f:
         f.write(system_yaml(system, folder, root))

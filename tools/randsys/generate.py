@@ -330,6 +330,7 @@ class Drawer:
             system.instances.append(inst)
 
         self._connections()
+        self._twins()
         self._dangling_ports()
         self._devices()
         self._groups()
@@ -649,6 +650,31 @@ class Drawer:
                 break
             self._connect("event", a, src, b, dst)
 
+    def _twins(self):
+        """More instances of a component type (as examples/greeters.yaml has): each calls the servers its
+        original calls (more clients on those ports) and emits to the same consumers; what it provides and
+        consumes stays unconnected.  Types with rings, dataports or (later) devices have none."""
+        r = self.rng
+        if not self.chance(0.25):
+            return
+        def eligible(inst):
+            return all(p.kind in ("uses", "provides", "emits", "consumes") and not (p.iface and p.iface.kind == "ring")
+                       and not any(c.unit is not None for c in p.conns) for p in inst.type.ports.values())
+        originals = [i for i in self.system.instances if eligible(i)]
+        for a in r.sample(originals, min(len(originals), self.pick([(1, 3), (2, 1)]))):
+            for _ in range(self.pick([(1, 3), (2, 2), (3, 1)])):
+                b = Instance(self.names.fresh(MAX_NAME), a.type, self.pick([(a.priority, 1), (r.randrange(1, 255), 2)]),
+                             r.randrange(self.system.harts), a.rank)
+                if self.chance(0.3):
+                    b.stack = self._stack_size()
+                self.system.instances.append(b)
+                for port in a.type.ports.values():
+                    for c in port.conns_of(a):
+                        if port.kind in ("uses", "emits"):
+                            self._connect(c.kind, b, port, c.dst, c.dst_port)
+                            if c.kind == "rpc" and c.buffer is not None and self.chance(0.5):
+                                self.system.connections[-1].buffer = c.buffer
+
     def _dangling_ports(self):
         """Ports codegen lets stay unconnected: provides (rpc and ring), emits, consumes."""
         if not self.chance(0.1):
@@ -675,7 +701,10 @@ class Drawer:
             kind = self.pick([(k, DEVICES[k][4]) for k in kinds])
             kinds.remove(kind)
             node, base, irqs, regs, _ = DEVICES[kind]
-            inst = r.choice(self.system.instances)
+            alone = [i for i in self.system.instances if sum(1 for j in self.system.instances if j.type is i.type) == 1]
+            if not alone:
+                return
+            inst = r.choice(alone)
             if not self._bits_ok(inst, len(irqs)):
                 continue
             taken = {d.name for d in inst.devices}

@@ -157,7 +157,11 @@ class Interface:
 class Port:
     def __init__(self, name, kind, iface=None):
         self.name, self.kind, self.iface = name, kind, iface   # kind: provides uses emits consumes dataports
-        self.conns = []
+        self.conns = []           # of every instance of the component type
+
+    def conns_of(self, inst):
+        """The connections at this port of one instance (instances of a type share their ports)."""
+        return [c for c in self.conns if (c.src is inst and c.src_port is self) or (c.dst is inst and c.dst_port is self)]
 
     def generated_names(self):
         """The C names codegen's glue defines for the port (model.generated_names)."""
@@ -230,7 +234,7 @@ class Instance:
             if port.kind == "consumes":
                 bits += len(port.iface.events) if port.iface else 1
             if port.kind in ("provides", "uses") and port.iface.kind == "ring":
-                bits += len(port.conns)
+                bits += len(port.conns_of(self))
         return bits
 
 
@@ -289,6 +293,9 @@ class System:
         parts.append(", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no connections")
         ctl = sum(1 for i in self.instances if i.type.control)
         parts.append(f"{ctl} control")
+        types = len({i.type.name for i in self.instances})
+        if types < len(self.instances):
+            parts.append(f"{len(self.instances) - types} more instances of a type")
         if self.groups:
             parts.append(f"{len(self.groups)} groups")
         devs = [d.kind for i in self.instances for d in i.devices]
