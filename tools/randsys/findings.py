@@ -289,3 +289,88 @@ FINDINGS = {
     "glue-local-parameter": (glue_local_parameter, "a parameter called mr", True),
     "libc-port-name": (libc_port_name, "a dataport called memcpy", True),
 }
+
+
+# ---- which drawn systems have a finding's construct ---------------------------------------
+
+def _procs(system):
+    for c in system.connections:
+        if c.kind == "rpc":
+            yield from c.dst_port.iface.procedures
+
+
+def _out_buffer_first(proc):
+    seen_out_buffer = False
+    for p in proc.params:
+        if p.type.kind == "buffer" and p.dir == "out":
+            seen_out_buffer = True
+        elif p.dir != "out" and seen_out_buffer:
+            return True
+    return False
+
+
+def _enum_constants_clash(system):
+    for iface in system.interfaces:
+        names = [f"{iface.name}_{t.name}_{v}".upper() for t in iface.types if t.kind == "enum" for v in t.values]
+        if len(names) != len(set(names)):
+            return True
+    return False
+
+
+def _type_names_clash(system):
+    for inst in system.instances:
+        seen = {}
+        for p in inst.type.ports.values():
+            if p.iface is not None:
+                for t in p.iface.types:
+                    if seen.setdefault(t.ctype, p.iface.name) != p.iface.name:
+                        return True
+    return False
+
+
+def _bit_62(system, drawer):
+    return any(i.runs_loop and i.provides_rpc and i.notification_bits() >= 62 for i in system.instances)
+
+
+def _control_ring_full(system, drawer):
+    return any(c.kind == "ring" and c.dst.type.control and c.src.type.control and c.dst.hart == c.src.hart
+               and c.dst.priority > c.src.priority and c.outstanding > (c.entries or 64) for c in system.connections)
+
+
+PREDICATES = {
+    "array-return": lambda s, d: any(p.returns is not None and p.returns.kind == "array" for p in _procs(s)),
+    "empty-request": lambda s, d: any(all(q.dir == "out" for q in p.params) for p in _procs(s)),
+    "inout-buffer": lambda s, d: any(q.type.kind == "buffer" and q.dir == "inout" for p in _procs(s)
+                                     for q in p.params),
+    "out-buffer-order": lambda s, d: any(_out_buffer_first(p) for p in _procs(s)),
+    "out-buffer-words": lambda s, d: any(p.request_words() + 2 * sum(1 for q in p.params if q.type.kind == "buffer"
+                                                                     and q.dir == "out") > 120 for p in _procs(s)),
+    "event-subset": lambda s, d: any(p.kind == "emits" and p.iface is not None and p.conns
+                                     and len(p.emit_events) < len(p.iface.events)
+                                     for i in s.instances for p in i.type.ports.values()),
+    "big-stack": lambda s, d: any((i.stack or 0) > 16 * M - 12 * 1024 for i in s.instances),
+    "big-heap": lambda s, d: any((i.heap or 0) >= 63 * M for i in s.instances),
+    "bit-62": _bit_62,
+    "loader-heap": lambda s, d: d.objects() > 21800,
+    "duplicate-event": lambda s, d: len({(c.src.name, c.src_port.name, c.dst.name, c.dst_port.name)
+                                         for c in s.connections if c.kind == "event"})
+                                    < sum(1 for c in s.connections if c.kind == "event"),
+    "control-ring-full": _control_ring_full,
+    "medlow": lambda s, d: d.image_bases()[-1] + 64 * M > 2 << 30,
+    "late-harts": lambda s, d: s.harts >= 3,
+    "enum-constant-clash": lambda s, d: _enum_constants_clash(s),
+    "type-name-clash": lambda s, d: _type_names_clash(s),
+}
+
+
+def seeds_showing(name, start, count, scale="normal"):
+    """Seeds in start.. whose system, drawn with every other finding avoided, has the construct of name."""
+    from .generate import AVOIDABLE
+    avoid = [a for a in AVOIDABLE if a != name]
+    found = []
+    for seed in range(start, start + count):
+        d = Drawer(seed, Options(avoid=avoid, scale=scale))
+        s = d.draw()
+        if PREDICATES[name](s, d):
+            found.append(seed)
+    return found, avoid
