@@ -122,7 +122,7 @@ test-components:
 # (tools/randsys/FINDINGS.md); by default everything is generated.
 .PHONY: test-random random-systems
 RANDOM_TEST_SEED ?= 1
-RANDOM_TEST_COUNT ?= 24
+RANDOM_TEST_COUNT ?= 48
 COUNT ?= 50
 RANDSYS_ARGS = $(if $(RANDSYS_AVOID),--avoid $(RANDSYS_AVOID))
 

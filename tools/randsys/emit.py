@@ -776,8 +776,9 @@ class ComponentC:
         else:
             checks = {
                 "fw_cfg": [f"*(volatile uint16_t *)((volatile uint8_t *){n}_regs + 8) = 0;   /* the signature */",
-                           f"{{ volatile uint8_t *r = (volatile uint8_t *){n}_regs; char sig[4] = {{ (char)r[0], "
-                           "(char)r[0], (char)r[0], (char)r[0] };",
+                           f"{{ volatile uint8_t *r = (volatile uint8_t *){n}_regs; char sig[4];",
+                           "  for (unsigned i = 0; i < 4; i++)   /* one byte per read, in order */",
+                           "      sig[i] = (char)r[0];",
                            f"  rs_check(memcmp(sig, \"QEMU\", 4) == 0, \"device {n}: fw_cfg signature %.4s\", sig); }}"],
                 "flash": [f"rs_check(((volatile uint32_t *){n}_regs)[0] == ((volatile uint32_t *){n}_regs)[0] && "
                           f"{n}_regs_size == 32u << 20 && {n}_regs_1 != NULL && {n}_regs_1_size == 32u << 20, "
@@ -885,7 +886,10 @@ def type_file(system, insts, avoid):
 def write(system, folder, root, avoid=()):
     """Writes the system into folder (created).  Returns the path of its system.yaml."""
     os.makedirs(os.path.join(folder, "idl"), exist_ok=True)
+    used = {p.iface.name for i in system.instances for p in i.type.ports.values() if p.iface is not None}
     for iface in system.interfaces:
+        if iface.name not in used:
+            continue
         with open(os.path.join(folder, "idl", iface.name + ".yaml"), "w") as f:
             f.write(interface_yaml(iface))
     for inst in system.instances:

@@ -77,10 +77,12 @@ def candidates(system):
             for p in range(len(iface.procedures)):
                 out.append((f"procedure {iface.procedures[p].name} of {iface.name}",
                             lambda s, k=k, p=p: drop_procedure(s, s.interfaces[k], p)))
-    if system.harts > 1:
-        def harts(s):
-            s.harts = max(1, max(i.hart for i in s.instances) + 1)
-        out.append(("harts", harts))
+    needed = max(i.hart for i in system.instances) + 1
+    if system.harts > needed:
+        out.append(("harts", lambda s: setattr(s, "harts", needed)))
+    for i, inst in enumerate(system.instances):
+        if inst.hart:
+            out.append((f"hart of {inst.name}", lambda s, i=i: setattr(s.instances[i], "hart", 0)))
     return out
 
 
