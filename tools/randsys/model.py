@@ -161,7 +161,8 @@ class Port:
 
     def conns_of(self, inst):
         """The connections at this port of one instance (instances of a type share their ports)."""
-        return [c for c in self.conns if (c.src is inst and c.src_port is self) or (c.dst is inst and c.dst_port is self)]
+        return [c for c in self.conns
+                if (c.src is inst and c.src_port is self) or (c.dst is inst and c.dst_port is self)]
 
     def generated_names(self):
         """The C names codegen's glue defines for the port (model.generated_names)."""

@@ -66,7 +66,10 @@ def run_command(cmd, log, timeout=900):
         return p.returncode, f.read()
 
 
-def first_errors(text, pattern=r"error:|Error|problem|cannot|undefined|ASSERT|relocation truncated|image is larger", limit=3):
+ERROR_LINES = r"error:|Error|problem|cannot|undefined|ASSERT|relocation truncated|image is larger"
+
+
+def first_errors(text, pattern=ERROR_LINES, limit=3):
     lines = [ln.strip() for ln in text.splitlines() if re.search(pattern, ln)]
     if not lines:
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()][-limit:]
@@ -316,7 +319,8 @@ class Runner:
         t = " ".join(f"{k} {v:.1f}s" for k, v in r.times.items()) + (f" ({r.boots} boots)" if r.boots > 1 else "")
         if r.passed:
             return f"PASS seed {r.seed}: {r.summary} [{t}]" + (f"\n     {r.note[:300]}" if r.note else "")
-        return f"FAIL seed {r.seed}: {r.stage}: {r.message}\n     {r.summary} [{t}]; kept {os.path.relpath(r.folder, ROOT)}"
+        return (f"FAIL seed {r.seed}: {r.stage}: {r.message}\n     {r.summary} [{t}]; "
+                f"kept {os.path.relpath(r.folder, ROOT)}")
 
     def many(self, seeds, results_file=None):
         results = []
