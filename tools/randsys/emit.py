@@ -332,6 +332,7 @@ class ComponentC:
         self.system, self.inst, self.avoid, self.tag = system, inst, avoid, tag
         self.once = once if once is not None else set()     # tables already in the file (one per connection)
         self.entries = {}                                    # glue-called function: (returns, params, args)
+        self.forwards = {}                                   # provided port: calls its handlers make on
         self.out = []
         self.phase1, self.phase2, self.phase3 = [], [], []   # statements of run()/init()
         self.obligations = 1                                 # the start
@@ -443,6 +444,20 @@ class ComponentC:
             else:
                 self.emit(f"    {call};")
             self.emit(*checks, "}")
+        self.obligations += 1
+        if c.forward is not None:
+            # Made from the handlers of port c.forward: one call per call they get.
+            self.emit(f"\n/* called from every handler of port {c.forward.name}: the next call on {port} */",
+                      f"static unsigned rs_fwd_{c.index};", f"static void rs_forward_{c.index}(void)", "{",
+                      f"    unsigned rs_j = rs_fwd_{c.index}++;",
+                      f"    if (!rs_check(rs_j < {len(c.calls)}u, \"rpc {port}: more calls to pass on than the "
+                      f"{len(c.calls)} planned\"))", "        return;",
+                      f"    switch (rs_seq_{c.index}[rs_j]) {{")
+            for proc in iface.procedures:
+                self.emit(f"    case {proc.index}: rs_call_{c.index}_{proc.index}(rs_j); break;")
+            self.emit("    }", f"    if (rs_j + 1 == {len(c.calls)}u)", "        rs_done();", "}")
+            self.forwards.setdefault(c.forward.name, []).append(f"rs_forward_{c.index}();")
+            return
         self.emit(f"\nstatic void rs_rpc_{c.index}(void)", "{",
                   f"    for (unsigned rs_j = 0; rs_j < {len(c.calls)}u; rs_j++) {{",
                   f"        switch (rs_seq_{c.index}[rs_j]) {{")
@@ -450,7 +465,6 @@ class ComponentC:
             self.emit(f"        case {proc.index}: rs_call_{c.index}_{proc.index}(rs_j); break;")
         self.emit("        }", "    }", "    rs_done();", "}")
         self.phase2.append(f"rs_rpc_{c.index}();")
-        self.obligations += 1
 
     def rpc_server(self, port):
         iface = port.iface
@@ -509,6 +523,7 @@ class ComponentC:
                   "    (void)rs_s;")
         if kmax:
             self.emit(f"    const uint32_t *rs_L = rs_ci->buf + (size_t)rs_j * {kmax * 4}u;", "    (void)rs_L;")
+        self.emit(*("    " + f for f in self.forwards.get(port.name, [])))   # calls on, from inside the handler
         k = 0
         outs = []
         for i, p in enumerate(proc.params):
@@ -812,11 +827,13 @@ class ComponentC:
         """This instance's part of its type's file; returns (its obligations, its start statements,
         the statements of its run() if control)."""
         inst, system = self.inst, self.system
-        for port in inst.type.ports.values():
+        ports = inst.type.ports.values()
+        for port in ports:       # clients first: handlers that call on need their rs_forward_*()
             if port.kind == "uses" and port.iface.kind == "rpc":
                 for c in port.conns_of(inst):
                     self.rpc_client(c)
-            elif port.kind == "provides" and port.iface.kind == "rpc":
+        for port in ports:
+            if port.kind == "provides" and port.iface.kind == "rpc":
                 self.rpc_server(port)
             elif port.kind == "emits":
                 self.emitter(port)

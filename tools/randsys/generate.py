@@ -331,6 +331,7 @@ class Drawer:
 
         self._connections()
         self._twins()
+        self._forwarding()
         self._dangling_ports()
         self._devices()
         self._groups()
@@ -675,6 +676,21 @@ class Drawer:
                             if c.kind == "rpc" and c.buffer is not None and self.chance(0.5):
                                 self.system.connections[-1].buffer = c.buffer
 
+    def _forwarding(self):
+        """Now and then a server calls on from inside its handlers: each call it gets on one provided port
+        makes the next call of one of its uses connections (so the callee still sees one fixed sequence).
+        Not for types with several instances (the others' ports are not connected the same way)."""
+        counts = {}
+        for i in self.system.instances:
+            counts[i.type.name] = counts.get(i.type.name, 0) + 1
+        for c in list(self.system.connections):
+            if c.kind != "rpc" or counts[c.src.type.name] > 1 or not self.chance(0.25):
+                continue
+            provided = [p for p in c.src.type.ports.values() if p.kind == "provides" and p.iface.kind == "rpc"
+                        and p.conns_of(c.src)]
+            if provided:
+                c.forward = self.rng.choice(provided)
+
     def _dangling_ports(self):
         """Ports codegen lets stay unconnected: provides (rpc and ring), emits, consumes."""
         if not self.chance(0.1):
@@ -778,6 +794,15 @@ class Drawer:
                 if "control-ring-full" in self.opt.avoid:
                     c.outstanding = min(c.outstanding, entries)
                 c.salt = self.pick([(0, 1), ((1 << 64) - 1, 1), (r.getrandbits(64), 4)])
+        for c in self.system.connections:
+            if c.kind == "rpc" and c.forward is not None:
+                # As many calls as the handlers of the port it is made from get, from all their clients.
+                total = sum(len(x.calls) for x in c.forward.conns_of(c.src))
+                procs = c.dst_port.iface.procedures
+                seq = [i % len(procs) for i in range(total)]
+                r.shuffle(seq)
+                usable = c.usable_buffer() if c.dst_port.iface.uses_buffer else 0
+                c.calls = [(p, self._plan_buffers(procs[p], usable)) for p in seq]
         for p in (p for i in self.system.instances for p in i.type.ports.values() if p.kind == "emits"):
             if p.iface is None:
                 p.emit_events = None

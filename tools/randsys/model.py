@@ -259,6 +259,7 @@ class Connection:
         self.writer = None
         self.go = self.back = None
         self.unit = None          # the dataport a handshake event belongs to
+        self.forward = None       # rpc: made from inside the handlers of this provided port of the client
 
     @property
     def label(self):
@@ -297,6 +298,9 @@ class System:
         types = len({i.type.name for i in self.instances})
         if types < len(self.instances):
             parts.append(f"{len(self.instances) - types} more instances of a type")
+        forwards = sum(1 for c in self.connections if c.forward is not None)
+        if forwards:
+            parts.append(f"{forwards} rpc from handlers")
         if self.groups:
             parts.append(f"{len(self.groups)} groups")
         devs = [d.kind for i in self.instances for d in i.devices]
