@@ -2,7 +2,23 @@
 the ports only it used) or a component (with its connections)."""
 
 
+def fix_forwards(system):
+    """A connection made from inside handlers makes as many calls as those handlers get: recount them
+    (in rank order, since the calls in may be made from handlers too) after components or connections
+    went away; reuse its planned calls round-robin.  With nothing calling in, it is an ordinary one."""
+    for c in sorted((c for c in system.connections if c.kind == "rpc" and c.forward is not None),
+                    key=lambda c: c.src.rank):
+        base = c.forward_base or c.calls
+        port = c.forward
+        total = sum(len(x.calls) for x in port.conns_of(c.src)) if port.name in c.src.type.ports else 0
+        if total == 0:
+            c.forward, c.calls = None, list(base)
+        else:
+            c.calls = [base[i % len(base)] for i in range(total)]
+
+
 def renumber(system):
+    fix_forwards(system)
     clients = {}
     for i, c in enumerate(system.connections):
         c.index = i

@@ -14,7 +14,7 @@ by default nothing is.
 """
 import random
 
-from .edit import drop_instance
+from .edit import drop_instance, fix_forwards
 from .model import (BUFFER, C_RESERVED, LARGE_PAGE, MAX_MESSAGE_WORDS, MAX_NAME, NOTIFICATION_BITS, SCALARS,
                     ComponentType, Connection, Device, Group, Instance, Interface, Param, Port, Procedure, System,
                     array_of, enum_type, frames_bytes, page_round, scalar, struct_type)
@@ -343,6 +343,7 @@ class Drawer:
         if "medlow" in opt.avoid:
             while len(system.instances) > 1 and self.image_bases()[-1] + 64 * M > 2 * G:
                 drop_instance(system, system.instances[-1])
+        fix_forwards(system)
         self._memory()
         return system
 
@@ -417,6 +418,7 @@ class Drawer:
                 else:
                     conns[0].buffer = None
                     self._plan_rpc(conns[0], 1.0)
+                    conns[0].forward_base = None      # fix_forwards reuses the new plan
                 continue
             rings = [c for c in self.system.connections if c.kind == "ring" and (c.entries or 64) > 64]
             if rings:
@@ -794,7 +796,7 @@ class Drawer:
                 if "control-ring-full" in self.opt.avoid:
                     c.outstanding = min(c.outstanding, entries)
                 c.salt = self.pick([(0, 1), ((1 << 64) - 1, 1), (r.getrandbits(64), 4)])
-        for c in self.system.connections:
+        for c in sorted(self.system.connections, key=lambda c: c.src.rank):
             if c.kind == "rpc" and c.forward is not None:
                 # As many calls as the handlers of the port it is made from get, from all their clients.
                 total = sum(len(x.calls) for x in c.forward.conns_of(c.src))
@@ -803,6 +805,7 @@ class Drawer:
                 r.shuffle(seq)
                 usable = c.usable_buffer() if c.dst_port.iface.uses_buffer else 0
                 c.calls = [(p, self._plan_buffers(procs[p], usable)) for p in seq]
+                c.forward_base = list(c.calls)
         for p in (p for i in self.system.instances for p in i.type.ports.values() if p.kind == "emits"):
             if p.iface is None:
                 p.emit_events = None

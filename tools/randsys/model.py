@@ -260,6 +260,7 @@ class Connection:
         self.go = self.back = None
         self.unit = None          # the dataport a handshake event belongs to
         self.forward = None       # rpc: made from inside the handlers of this provided port of the client
+        self.forward_base = None  # its planned calls, reused round-robin (edit.fix_forwards)
 
     @property
     def label(self):

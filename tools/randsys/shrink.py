@@ -92,6 +92,7 @@ def drop_procedure(system, iface, index):
         proc.index = i
     for c in system.connections:
         if c.kind == "rpc" and c.dst_port.iface is iface:
+            c.forward_base = None
             calls = [(p - (1 if p > index else 0), bufs) for p, bufs in c.calls if p != index]
             c.calls = calls or [(0, [tuple(b) for b in generate.Drawer(0, generate.Options())._plan_buffers(
                 iface.procedures[0], c.usable_buffer())])]
