@@ -1,6 +1,6 @@
 """codegen: validate a system description and generate its glue, layout and build rules.
 
-usage: codegen SYSTEM.yaml --out DIR [--root DIR] [--graph] [--check]
+usage: codegen SYSTEM.yaml --out DIR [--root DIR] [--idl DIR] [--graph] [--check]
        codegen --test-component NAME --out DIR      (a test system for one component)
 """
 import argparse
@@ -17,6 +17,8 @@ def main(argv=None):
     ap.add_argument("system", nargs="?", help="the system description (system.yaml)")
     ap.add_argument("--out", help="where to generate (default build/systems/<name>)")
     ap.add_argument("--root", default=".", help="the project root (components/, idl/ are found from here)")
+    ap.add_argument("--idl", help="where the interfaces are (default ROOT/idl); for systems kept outside the "
+                                  "project's idl/, such as generated ones")
     ap.add_argument("--graph", action="store_true", help="also write the system as Graphviz DOT, SVG and PNG")
     ap.add_argument("--check", action="store_true", help="only validate")
     ap.add_argument("--test-component", metavar="NAME",
@@ -25,7 +27,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     root = os.path.abspath(args.root)
-    idl_dir = os.path.join(root, "idl")
+    idl_dir = os.path.abspath(args.idl) if args.idl else os.path.join(root, "idl")
     dtb_cache = args.dtb_cache or os.path.join(root, "build", "dtb")
 
     def device_tree_for(harts, memory):

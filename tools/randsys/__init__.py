@@ -1,0 +1,1 @@
+"""tools/randsys: random valid systems, built, booted and checked (README.md)."""
