@@ -87,10 +87,10 @@ $(eval $(call image,$(BUILD)/images/bench,$(BUILD)/images/bench.archive))
 test: deps
 	@rm -rf $(BUILD)/results
 	@$(MAKE) -k --no-print-directory test-host test-codegen test-spin test-kernel test-system test-components \
-	     test-trace test-random; \
+	     test-trace; \
 	 $(MAKE) --no-print-directory test-tools; \
 	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen spin kernel $(addprefix system-,$(SYSTEM_TESTS)) \
-	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) trace random tools
+	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) trace tools
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel/include -Ilibsel/include \
