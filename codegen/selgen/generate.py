@@ -7,6 +7,7 @@ import os
 
 import jinja2
 
+from .console import CONSOLE_PORT, serves_console
 from .layout import ALL_RIGHTS, RPC_BADGE
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
@@ -161,8 +162,9 @@ def client_body(port, proc, slot, buffer):
 def server_case(port, proc, buffer_vaddr, buffer_size):
     """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
     lines = [f"if (sel_msginfo_length(glue_info) < {proc.request_words()})",
-             f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
-             "unsigned glue_mr = 0;"]
+             f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");"] \
+        if proc.request_words() else ["(void)glue_info;"]
+    lines.append("unsigned glue_mr = 0;")
     args = []
     for p in proc.params:
         t = p.type
@@ -265,6 +267,20 @@ def required_symbols(ctype_, provides, root_dir):
     return [] if ctype_.default_handlers else required
 
 
+def console_context(comp, ctype_):
+    """For a component that can serve the console: its clients' names, and its provided ring ports without a
+    connection (which get glue that answers nothing)."""
+    if not serves_console(ctype_):
+        return {"server": False, "clients": [], "unconnected": []}
+    clients = [c.from_inst.name for c in ctype_.ports[CONSOLE_PORT].connections_of(comp.inst)]
+    connected = {r["port"] for r in comp.glue["rings"]}
+    unconnected = [{"port": p.name, "interface": p.interface.name, "request": p.interface.ring_request.ctype,
+                    "response": p.interface.ring_response.ctype}
+                   for p in ctype_.ports.values()
+                   if p.kind == "provides" and p.interface and p.interface.kind == "ring" and p.name not in connected]
+    return {"server": True, "clients": clients, "unconnected": unconnected}
+
+
 def component_context(spec, comp, system, root_dir):
     inst, ctype_ = comp.inst, comp.inst.type
     interfaces = {p.interface.name: p.interface for p in ctype_.ports.values() if p.interface}
@@ -317,6 +333,7 @@ def component_context(spec, comp, system, root_dir):
         rings.append(dict(r, request=iface.ring_request.ctype, response=iface.ring_response.ctype,
                           request_size=iface.ring_request.size, response_size=iface.ring_response.size))
     return {
+        "console": console_context(comp, ctype_),
         "required": required_symbols(ctype_, provides.values(), root_dir),
         "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
         "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,

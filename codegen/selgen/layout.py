@@ -344,7 +344,8 @@ def build(system, debug_holders=()):
                 spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name))
                 irqs.append({"irq": irq, "bit": bit, "slot": slot})
             comp.glue["devices"].append({"name": dev.name, "node": dev.dt.name, "regs": regs, "irqs": irqs,
-                                         "compatible": dev.dt.compatible})
+                                         "compatible": dev.dt.compatible,
+                                         "kernel_console": getattr(dev, "kernel_console", False)})
 
     for comp in spec.components:
         needed = comp.next_slot

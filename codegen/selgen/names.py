@@ -74,6 +74,8 @@ def device_names(device, regs):
     if device.dt.irqs:
         names += [("public", f"{d}_irq"), ("public", f"{d}_irq_ack"), ("public", f"{d}_irq_wait"),
                   ("public", f"{d}_irq_poll"), ("macro", f"IRQ_MASK_{upper(d)}")]
+    if getattr(device, "kernel_console", False):
+        names.append(("public", f"{d}_read"))
     return names
 
 

@@ -11,6 +11,7 @@ The passes, in the order they run (each is a function of this name):
                                 harts, stacks and heaps
     check_devices               device-tree nodes a component drives
     check_device_pages          no two devices' registers in one page
+    check_console               the component that serves the console (console.py)
     check_connections           each connection, by kind (connections.py)
     check_every_port_connected  no using port or dataport left unconnected
     check_groups                address spaces shared by components
@@ -21,6 +22,7 @@ import os
 import re
 
 from . import memory
+from .console import check_console
 from . import names as glue_names
 from . import schema as schema_mod
 from . import yamlpos
@@ -56,6 +58,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     by_name = check_components(root, system, components, problems)
     claimed = check_devices(system, device_tree_for, problems)
     check_device_pages(claimed, problems)
+    check_console(root, system, by_name, problems)
     named = check_connections(root, system, by_name, problems)
     check_every_port_connected(system, named, problems)
     check_groups(root, system, by_name, problems)
