@@ -268,17 +268,16 @@ def required_symbols(ctype_, provides, root_dir):
 
 
 def console_context(comp, ctype_):
-    """For a component that can serve the console: its clients' names, and its provided ring ports without a
-    connection (which get glue that answers nothing)."""
-    if not serves_console(ctype_):
-        return {"server": False, "clients": [], "unconnected": []}
-    clients = [c.from_inst.name for c in ctype_.ports[CONSOLE_PORT].connections_of(comp.inst)]
+    """For a component that can serve the console: its clients' names.  For any: its provided ring ports without
+    a connection (which get glue that answers nothing)."""
+    server = serves_console(ctype_)
+    clients = [c.from_inst.name for c in ctype_.ports[CONSOLE_PORT].connections_of(comp.inst)] if server else []
     connected = {r["port"] for r in comp.glue["rings"]}
     unconnected = [{"port": p.name, "interface": p.interface.name, "request": p.interface.ring_request.ctype,
                     "response": p.interface.ring_response.ctype}
                    for p in ctype_.ports.values()
                    if p.kind == "provides" and p.interface and p.interface.kind == "ring" and p.name not in connected]
-    return {"server": True, "clients": clients, "unconnected": unconnected}
+    return {"server": server, "clients": clients, "unconnected": unconnected}
 
 
 def component_context(spec, comp, system, root_dir):
