@@ -100,6 +100,8 @@ struct spec {
     uint32_t num_threads;
     const struct spec_irq *irqs;
     uint32_t num_irqs;
+    /* The endpoint the loader serves (system information) and takes faults on: an object, or -1 (none). */
+    int32_t loader_endpoint;
 };
 
 extern const struct spec system_spec;

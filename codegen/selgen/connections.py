@@ -12,6 +12,7 @@ there and one pass here (and a part of the glue in templates/kinds/).
 """
 from .errors import article, known_list, suggest
 from .model import DEFAULT_DATAPORT, DEFAULT_RPC_BUFFER, Connection, parse_size
+from .system_info import LOADER, LOADER_PORT, LoaderInstance
 from .yamlpos import Seq
 
 
@@ -91,7 +92,7 @@ def check_connections(root, system, by_name, problems):
     for index, cnode in enumerate(root.get("connections", Seq(root.file, 0, 0, []))):
         conn = Connection(cnode.value("kind"), cnode, index)
         kind = KINDS[conn.kind]
-        ok = check_ends(conn, cnode, by_name, named, problems)
+        ok = check_ends(conn, cnode, by_name, named, system, problems)
         check_keys(conn, cnode, problems)
         if not ok:
             continue
@@ -108,12 +109,24 @@ def check_connections(root, system, by_name, problems):
     return named
 
 
-def check_ends(conn, cnode, by_name, named, problems):
+def check_ends(conn, cnode, by_name, named, system, problems):
     """Resolves 'from' and 'to' (component.port) to conn.{from,to}_{inst,port}; False if either is unknown."""
     ok = True
     for end in ("from", "to"):
         iname, pname = cnode.value(end).split(".")
         inst = by_name.get(iname)
+        if inst is None and iname == LOADER:
+            if end == "from":
+                problems.add(cnode.get(end), f"connection '{conn.label}' starts at the loader, which only serves: "
+                                             f"it is the 'to' end of rpc connections to {LOADER}.{LOADER_PORT}")
+                ok = False
+                continue
+            if system.loader is None:
+                system.loader = LoaderInstance(system.interfaces_for_loader, cnode.get(end))
+            inst = system.loader
+            if inst.type.ports.get(LOADER_PORT) is None:
+                ok = False   # its interface is missing or broken: said already
+                continue
         if inst is None:
             problems.add(cnode.get(end), f"connection '{conn.label}' names unknown component '{iname}' "
                                          f"(known: {known_list(by_name)}){suggest(iname, by_name)}")
@@ -212,6 +225,7 @@ def check_every_port_connected(system, named, problems):
         if inst.type is None:
             continue
         for port in inst.type.ports.values():
-            if port.kind in ("uses", "dataports") and (inst.name, port.name) not in named:
+            if port.kind in ("uses", "dataports") and (inst.name, port.name) not in named and \
+                    port.name not in inst.type.optional:
                 problems.add(inst.node.get("name"), f"port '{inst.name}.{port.name}' ({port.describe()}) is not "
                                                     "connected; add a connection for it")

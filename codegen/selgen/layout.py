@@ -12,6 +12,7 @@ overlap, so components can share an address space in a group):
                         each page aligned with a guard page after it
 """
 from .model import SCALARS  # noqa: F401  (re-exported for templates)
+from .system_info import is_loader
 
 PAGE = 4096
 LARGE_PAGE = 2 << 20
@@ -129,6 +130,8 @@ class Spec:
         self.objects, self.caps, self.mappings, self.threads, self.irqs = [], [], [], [], []
         self.components = []
         self.vspaces = []                # (object, name)
+        self.loader_endpoint = None      # the loader's endpoint, if a component connects to it (system_info.py)
+        self.loader_clients = []
 
     def obj(self, type, name, size_bits=0, paddr=0):
         o = Obj(len(self.objects), type, name, size_bits, paddr)
@@ -177,6 +180,8 @@ class Spec:
                           "frame": m.frame.index, "writable": m.writable} for m in self.mappings],
             "irqs": [{"component": i.component.name, "irq": i.irq, "slot": i.slot, "badge": i.badge,
                       "device": i.device} for i in self.irqs],
+            "loader_endpoint": self.loader_endpoint.index if self.loader_endpoint else None,
+            "loader_clients": self.loader_clients,
         }
 
 
@@ -255,8 +260,11 @@ def build(system, debug_holders=()):
     # Connections.
     provider_clients = {}
     for conn in system.connections:
-        src, dst = by_name[conn.from_inst.name], by_name[conn.to_inst.name]
         fp, tp = conn.from_port, conn.to_port
+        if is_loader(conn.to_inst):
+            loader_client(spec, by_name[conn.from_inst.name], conn)
+            continue
+        src, dst = by_name[conn.from_inst.name], by_name[conn.to_inst.name]
         if conn.kind == "rpc":
             port_index = sorted(p.name for p in dst.inst.type.ports.values() if p.kind == "provides").index(tp.name)
             clients = provider_clients.setdefault((dst.name, tp.name), [])
@@ -354,6 +362,19 @@ def build(system, debug_holders=()):
         if comp.next_vaddr > comp.base + IMAGE_MAX + 2 * THREAD_AREA + comp.port_bytes + PAGE:
             raise ValueError(f"component {comp.name}: port regions overflow their reservation")
     return spec
+
+
+def loader_client(spec, src, conn):
+    """An rpc connection to the loader (system_info.py): a badged cap to its endpoint, a spec object the
+    loader takes as its fault endpoint; badges carry RPC_BADGE, fault badges (thread numbers) do not."""
+    if spec.loader_endpoint is None:
+        spec.loader_endpoint = spec.obj("endpoint", "loader endpoint")
+    client = len(spec.loader_clients)
+    badge = RPC_BADGE | client
+    slot = spec.cap(src, f"rpc {conn.from_port.name}", spec.loader_endpoint, RIGHTS["W"] | RIGHTS["GR"], badge)
+    spec.loader_clients.append({"component": src.name, "badge": badge, "client": client})
+    src.glue["rpc_uses"].append({"port": conn.from_port.name, "interface": conn.interface, "slot": slot,
+                                 "buffer": None, "buffer_size": 0})
 
 
 def _port_bytes(inst):

@@ -58,6 +58,8 @@ def port_names(port):
         return [("public", f"{n}_{r}") for r in role + ["flush", "wait", "poll", "callback", "rings"]] + \
             [("internal", f"{n}_{s}") for s in RING_INTERNAL]
     names = [("public", f"{n}_{proc.name}") for proc in iface.procedures]
+    if port.kind == "uses" and getattr(port, "optional", False):
+        names.append(("public", f"{n}_connected"))
     if port.kind == "provides":
         names += [("public", f"{n}_client"), ("public", f"{n}_client_name"), ("internal", f"{n}_client"),
                   ("internal", f"{n}_client_names")]

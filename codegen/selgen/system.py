@@ -56,6 +56,8 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     components = Components(root_dir, interfaces, problems)
 
     by_name = check_components(root, system, components, problems)
+    system.loader = None
+    system.interfaces_for_loader = interfaces   # the loader's interface is loaded when a connection names it
     claimed = check_devices(system, device_tree_for, problems)
     check_device_pages(claimed, problems)
     check_console(root, system, by_name, problems)
