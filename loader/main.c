@@ -460,11 +460,17 @@ static _Noreturn void serve(void)
         }
         const struct spec_thread *t = &spec->threads[badge - 1];
         const struct spec_component *c = &spec->components[t->component];
+        /* The invocations below reuse the IPC buffer: keep the fault message for the report. */
+        sel_word_t message[8];
+        for (int i = 0; i < 8; i++)
+            message[i] = sel_get_mr(i);
         for (uint32_t i = 0; i < c->num_threads; i++)
             sel_tcb_suspend(object_cap[spec->threads[c->first_thread + i].tcb]);
         faults[t->component]++;
         stopped[t->component] = true;
         release_console(c, t->component);
+        for (int i = 0; i < 8; i++)
+            sel_set_mr(i, message[i]);
         report_fault(t, info);
     }
 }

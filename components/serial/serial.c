@@ -291,6 +291,12 @@ void console_callback(void)
 
 /* ---- input --------------------------------------------------------------------------------------------- */
 
+/* An answer did not fit the input client's completion ring: try again after the next wake-up. */
+static bool input_blocked;
+static sel_word_t input_blocked_at_sleep;
+
+static void input_deliver(void);
+
 void input_callback(void)
 {
     console_input_read_t req;
@@ -305,6 +311,8 @@ void input_callback(void)
         reads[at].tag = tag;
         reads[at].room = req.room;
     }
+    input_blocked = false;   /* the glue calls us when the completion ring has room */
+    input_deliver();         /* what was typed before the read came */
 }
 
 static void input_deliver(void)
@@ -317,6 +325,8 @@ static void input_deliver(void)
             typed.text[typed.length++] = (uint8_t)rx[rx_tail++ % RX_BYTES];
         if (!input_complete(&typed, reads[reads_head].tag)) {
             rx_tail -= typed.length;   /* its completion ring is full: the bytes wait */
+            input_blocked = true;
+            input_blocked_at_sleep = component_loop()->sleeps;
             break;
         }
         rx_unreported = 0;
@@ -414,6 +424,8 @@ static bool pump_ready(void *ctx)
     for (unsigned i = 0; i < num_sources; i++)
         if (room && lines_ready(sources[i]))
             return true;
+    if (reads_count && rx_head != rx_tail && !(input_blocked && component_loop()->sleeps == input_blocked_at_sleep))
+        return true;   /* typed bytes for a waiting read */
     if (answers_blocked && component_loop()->sleeps == blocked_at_sleep)
         return false;
     for (unsigned i = 0; i < num_clients; i++) {

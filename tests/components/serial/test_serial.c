@@ -121,6 +121,36 @@ TEST(a_client_out_of_credit_is_refused)
     CHECK_EQ(after.client_dropped - before.client_dropped, 36 * 56);
 }
 
+/* Typed before any read waits: the serial keeps it, and the read that comes later gets it. */
+TEST(typed_input_waits_for_a_read)
+{
+    serial_info_counters_t before, now_;
+    info_status(&before);
+    printf("type before the read\n");
+    sel_word_t deadline = now() + 60 * 10000000ull;
+    do {
+        sel_yield();
+        info_status(&now_);
+    } while (now_.rx_bytes - before.rx_bytes < 6 && now() < deadline);
+    CHECK_EQ(now_.rx_bytes - before.rx_bytes, 6);
+    console_input_read_t read = { .room = 56 };
+    CHECK(input_submit(&read, 700));
+    input_flush();
+    console_input_typed_t typed;
+    uint64_t tag;
+    deadline = now() + 10 * 10000000ull;
+    bool got = false;
+    while (!got && now() < deadline) {
+        got = input_completion(&typed, &tag);
+        if (!got)
+            sel_yield();
+    }
+    CHECK(got);
+    CHECK_EQ(tag, 700);
+    CHECK_EQ(typed.length, 6);
+    CHECK(memcmp(typed.text, "early\r", 6) == 0);
+}
+
 /* The host types "hello serial" and Enter once it sees "driver: type now"; it arrives as typed. */
 TEST(typed_input_reaches_the_input_client)
 {
