@@ -118,12 +118,21 @@ static void tx_fill(void)
         set_ier(ier | UART_IER_THRI);
         return;
     }
+    /*
+     * 16 bytes while the FIFO says it is empty.  A UART at its baud rate
+     * takes a while to send them; QEMU's sends them at once, and the next
+     * 16 go without an interrupt (bounded: the queue's worth at most).
+     */
     char bytes[UART_FIFO_BYTES];
-    size_t n = lines_take(&lines, bytes, sizeof(bytes));
-    for (size_t i = 0; i < n; i++)
-        reg_write(UART_THR, (uint8_t)bytes[i]);
-    counters.tx_bytes += n;
-    tx_busy = n != 0;
+    size_t n = 0, sent = 0;
+    do {
+        n = lines_take(&lines, bytes, sizeof(bytes));
+        for (size_t i = 0; i < n; i++)
+            reg_write(UART_THR, (uint8_t)bytes[i]);
+        sent += n;
+    } while (n && sent < LINES_OUT && (reg_read(UART_LSR) & UART_LSR_THRE));
+    counters.tx_bytes += sent;
+    tx_busy = sent != 0;
     set_ier(tx_busy ? ier | UART_IER_THRI : ier & ~UART_IER_THRI);
 }
 

@@ -88,4 +88,7 @@ void sel_console_flush(sel_console_writer_t *w, bool sync);
 /* Collects the answers that have come (the writer does so itself whenever it needs credit). */
 void sel_console_collect(sel_console_writer_t *w);
 
+/* stdout's writer: set by the glue of a component with a console ring; NULL: DebugPutString. */
+extern sel_console_writer_t *sel_stdout_console;
+
 #endif

@@ -213,6 +213,31 @@ TEST(bad_read_requests_are_answered_invalid)
     CHECK_EQ(bad, 2);
 }
 
+/*
+ * What a line costs, everything on the driver's and the serial's hart
+ * counted (both programs, the kernel, the UART's interrupts), idle
+ * excluded: through the console ring, and through the kernel's console.
+ * Exact only under -icount (README.md says how it was measured); printed,
+ * not checked.
+ */
+TEST(what_a_line_costs)
+{
+    enum { LINES = 20 };
+    sel_cpu_time_t a = { 0 }, b = { 0 }, c = { 0 };
+    CHECK_EQ(sel_debug_cpu_time(0, COMPONENT_HART, &a), SEL_NO_ERROR);
+    for (int i = 0; i < LINES; i++)
+        say("cost: forty bytes of text in one line...\n");
+    sel_console_flush(&writer, true);
+    CHECK_EQ(sel_debug_cpu_time(0, COMPONENT_HART, &b), SEL_NO_ERROR);
+    for (int i = 0; i < LINES; i++)
+        printf("cost: forty bytes of text in one line...\n");
+    sel_console_flush(&writer, true);   /* its answer waits for the kernel's lines queued before it */
+    CHECK_EQ(sel_debug_cpu_time(0, COMPONENT_HART, &c), SEL_NO_ERROR);
+    sel_word_t ring = (b.at - a.at) - (b.idle - a.idle), kernel = (c.at - b.at) - (c.idle - b.idle);
+    printf("busy instructions per 48-byte line: %lu through the console ring, %lu through the kernel's console\n",
+           (unsigned long)(ring / LINES), (unsigned long)(kernel / LINES));
+}
+
 TEST(counters_say_what_happened)
 {
     serial_info_counters_t c;
