@@ -136,6 +136,11 @@ def check_ends(conn, cnode, by_name, named, system, problems):
             ok = False
             continue
         port = inst.type.ports.get(pname)
+        if port is None and inst is system.loader:
+            problems.add(cnode.get(end), f"the loader has no port '{pname}'; it serves system information on "
+                                         f"'{LOADER}.{LOADER_PORT}' (docs/system.md){suggest(pname, inst.type.ports)}")
+            ok = False
+            continue
         if port is None:
             problems.add(cnode.get(end), f"component '{iname}' ({inst.type.file}) has no port '{pname}' "
                                          f"(its ports: {known_list(inst.type.ports)}){suggest(pname, inst.type.ports)}")
