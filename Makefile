@@ -9,6 +9,9 @@
 #                                 (GDB_COMMANDS=file: a gdb command file to run once attached)
 #   make graph [SYSTEM=...]       the system as a Graphviz picture
 #   make sys-out [SYSTEM=...]     prints the folder the system is built in
+#   make trace [SYSTEM=...]       boot it with tracing: build/trace.json, trace.svg and .png, and a profile
+#                                 (UNTIL='text' stops at that console line, SECONDS=n after n s; docs/trace.md)
+#   make run TRACE=1              the same, until Ctrl-A X
 
 include tools/mk/common.mk
 
@@ -22,7 +25,7 @@ SYSTEM_MAKE = $(MAKE) --no-print-directory -f tools/mk/system.mk BUILD=$(BUILD)
 
 # A system file or a component that does not exist gets one line saying so, before make tries rules for it.
 GOALS = $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
-ifneq ($(filter all run image debug graph qemu-args,$(GOALS)),)
+ifneq ($(filter all run image debug graph qemu-args trace,$(GOALS)),)
 ifneq ($(shell test -f '$(SYSTEM)' && echo yes),yes)
 $(error SYSTEM=$(SYSTEM): no such file (systems here: $(wildcard *.yaml examples/*.yaml)))
 endif
@@ -83,10 +86,11 @@ $(eval $(call image,$(BUILD)/images/bench,$(BUILD)/images/bench.archive))
 # them have built, and time QEMU's output, so they share neither files nor the CPU with them.
 test: deps
 	@rm -rf $(BUILD)/results
-	@$(MAKE) -k --no-print-directory test-host test-codegen test-spin test-kernel test-system test-components; \
+	@$(MAKE) -k --no-print-directory test-host test-codegen test-spin test-kernel test-system test-components \
+	     test-trace; \
 	 $(MAKE) --no-print-directory test-tools; \
 	 $(PYTHON) tools/test-summary.py $(BUILD)/results host codegen spin kernel $(addprefix system-,$(SYSTEM_TESTS)) \
-	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) tools
+	     $(addprefix component-,$(COMPONENTS_WITH_TESTS)) trace tools
 
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel/include -Ilibsel/include \
@@ -237,7 +241,8 @@ test-system:
 test-component:
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
 	@$(SYSTEM_MAKE) CODEGEN_ARGS="--test-component $(NAME)" SYS_OUT=$(BUILD)/tests/components/$(NAME) image
-	@tools/run-component-test.sh $(NAME) $(BUILD) $(QEMU) $(QEMU_FLAGS)
+	@tools/run-component-test.sh $(NAME) $(BUILD) $(QEMU) $(QEMU_BASE_FLAGS) \
+	    $$(cat $(BUILD)/tests/components/$(NAME)/qemu-args) $(SMP_OVERRIDE)
 
 test-components:
 	@for c in $(COMPONENTS_WITH_TESTS); do $(MAKE) --no-print-directory test-component NAME=$$c || true; done
@@ -247,6 +252,20 @@ test-tools: deps
 	@mkdir -p $(BUILD)/results $(BUILD)/logs
 	@$(PYTHON) tests/tools/run.py $(BUILD) $(BUILD)/results/tools.txt
 
+# ---- tracing (docs/trace.md) ---------------------------------------------------------------
+# make trace: the system built with tracing (TRACE=1, under $(BUILD)/trace: tools/mk/trace.mk), booted under
+# tools/trace/trace until a console line holds UNTIL (without UNTIL: until the console has been quiet for a
+# second), SECONDS (30) at most; the outputs go to $(BUILD) (or TRACE_OUTPUTS).
+.PHONY: trace test-trace
+trace: deps
+	@$(MAKE) --no-print-directory TRACE=1 BUILD=$(BUILD)/trace TRACE_OUTPUTS=$(or $(TRACE_OUTPUTS),$(BUILD)) SYSTEM=$(SYSTEM) \
+	    TRACE_STOP="$(if $(UNTIL),--until '$(UNTIL)',--quiet 1) --seconds $(or $(SECONDS),30)" run
+
+# Tracing's own tests (tests/trace): the record layout, the converter, tracing builds booted and checked.
+test-trace: deps
+	@mkdir -p $(BUILD)/results
+	@$(PYTHON) tests/trace/run.py $(BUILD) $(BUILD)/results/trace.txt
+
 # ---- measurement --------------------------------------------------------------------------
 
 # sleep=off: when every hart waits, QEMU jumps its clock to the next timer instead of letting it follow
@@ -255,6 +274,8 @@ bench: deps $(BUILD)/images/bench.bin
 	@mkdir -p $(BUILD)/logs
 	@$(PYTHON) tools/bench.py --log $(BUILD)/logs/bench.log --json $(BUILD)/bench.json -- \
 	    $(QEMU) $(QEMU_FLAGS) -icount shift=0,sleep=off -kernel $(BUILD)/images/bench.bin
+	@$(PYTHON) tools/trace/bench_check.py --json $(BUILD)/bench.json --build $(BUILD) -- \
+	    $(QEMU) $(QEMU_FLAGS) -icount shift=0,sleep=off
 	@$(PYTHON) tools/bench-system.py --json $(BUILD)/bench.json --build $(BUILD)/bench-clean --qemu $(QEMU)
 	@$(PYTHON) tools/bench_table.py $(BUILD)/bench.json README.md
 

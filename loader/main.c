@@ -1,8 +1,10 @@
 /*
  * The loader: the root task of every system image.  It instantiates the
  * capability layout codegen wrote (spec.c): retypes untyped memory into
- * every object, builds each component's CSpace and VSpace, loads its ELF
- * from the boot archive, routes its interrupts, configures and starts its
+ * every object (physically contiguous regions first, each from one
+ * untyped), builds each component's CSpace and VSpace, loads its ELF from
+ * the boot archive, fills its constants page (the physical addresses of its
+ * DMA and data regions), routes its interrupts, configures and starts its
  * threads.  Then it is the fault handler of every component: a component
  * that faults is reported (name, thread, fault, pc with its symbol,
  * address) and stopped, and the rest of the system runs on.
@@ -166,15 +168,67 @@ static int compare_paddr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int compare_region_size(const void *a, const void *b)
+{
+    const struct spec_region *x = &spec->regions[*(const uint32_t *)a], *y = &spec->regions[*(const uint32_t *)b];
+    uint64_t sx = (uint64_t)x->count << x->size_bits, sy = (uint64_t)y->count << y->size_bits;
+    return sx > sy ? -1 : sx < sy;
+}
+
+/*
+ * One physically contiguous region: an untyped of the next power of two
+ * of its size, carved from one of ours, then its frames retyped from it in
+ * order (Retype places objects one after the other from the watermark).
+ * What the region leaves of that untyped goes to the allocator.  Largest
+ * first, before any other object: each untyped carved is then aligned
+ * without a gap in what it is carved from.
+ */
+static void create_region(const struct spec_region *r)
+{
+    uint64_t size = (uint64_t)r->count << r->size_bits;
+    unsigned bits = r->size_bits;
+    while ((1ull << bits) < size)
+        bits++;
+    sel_cptr_t untyped = object(SEL_UNTYPED_OBJECT, bits, r->name);
+    sel_object_type_t type = r->size_bits == 21 ? SEL_FRAME_2M_OBJECT : SEL_FRAME_4K_OBJECT;
+    for (uint32_t done = 0; done < r->count;) {
+        uint32_t n = r->count - done < SEL_RETYPE_MAX_OBJECTS ? r->count - done : SEL_RETYPE_MAX_OBJECTS;
+        sel_cptr_t first = slot();
+        for (uint32_t i = 1; i < n; i++)
+            slot();   /* consecutive slots: the allocator hands them out in order */
+        check(sel_untyped_retype(untyped, type, 0, SEL_CAP_INIT_CNODE, 0, 0, first, n), "retyping frames", r->name);
+        for (uint32_t i = 0; i < n; i++)
+            object_cap[r->first + done + i] = first + i;
+        done += n;
+    }
+    sel_word_t low = 0, high = 0;
+    if (sel_frame_get_address(object_cap[r->first], &low) ||
+        sel_frame_get_address(object_cap[r->first + r->count - 1], &high) ||
+        high - low != size - (1ull << r->size_bits))
+        fail("region %s is not physically contiguous (%#lx .. %#lx)", r->name, (unsigned long)low,
+             (unsigned long)high);
+    if (alloc.num_untypeds < SEL_ALLOC_MAX_UNTYPEDS && (1ull << bits) > size)
+        alloc.untyped[alloc.num_untypeds++] = untyped;
+}
+
 static void create_objects(void)
 {
     object_cap = calloc(spec->num_objects, sizeof(*object_cap));
     uint32_t *device = calloc(spec->num_objects, sizeof(*device));
+    uint32_t *order = calloc(spec->num_regions + 1, sizeof(*order));
     unsigned num_device = 0;
-    if (!object_cap || !device)
+    if (!object_cap || !device || !order)
         fail("out of memory for %u objects", spec->num_objects);
+    for (uint32_t i = 0; i < spec->num_regions; i++)
+        order[i] = i;
+    qsort(order, spec->num_regions, sizeof(*order), compare_region_size);
+    for (uint32_t i = 0; i < spec->num_regions; i++)
+        create_region(&spec->regions[order[i]]);
+    free(order);
     for (uint32_t i = 0; i < spec->num_objects; i++) {
         const struct spec_object *o = &spec->objects[i];
+        if (object_cap[i])
+            continue;   /* a frame of a region */
         switch (o->type) {
         case SPEC_TCB:
             object_cap[i] = object(SEL_TCB_OBJECT, 0, o->name);
@@ -216,6 +270,38 @@ static void create_objects(void)
 
 /* ---- address spaces ------------------------------------------------------------------- */
 
+static bool scratch_pt_ready;
+
+/* Maps frame read-write at SCRATCH_VADDR in the loader, to fill it (sel_frame_unmap when done). */
+static void map_scratch(sel_cptr_t frame, const char *name)
+{
+    sel_error_t err = scratch_pt_ready
+                          ? sel_frame_map(frame, SEL_CAP_INIT_VSPACE, SCRATCH_VADDR, SEL_READ_WRITE, SEL_VM_EXECUTE_NEVER)
+                          : sel_alloc_map_frame(&alloc, frame, SEL_CAP_INIT_VSPACE, SCRATCH_VADDR, SEL_READ_WRITE,
+                                                SEL_VM_EXECUTE_NEVER);
+    check(err, "mapping a page to fill", name);
+    scratch_pt_ready = true;
+}
+
+/* Each constants page holds the physical addresses its component's glue reads (layout.py). */
+static void fill_constants(void)
+{
+    for (uint32_t i = 0; i < spec->num_patches;) {
+        uint32_t page = spec->patches[i].page;
+        map_scratch(object_cap[page], spec->objects[page].name);
+        for (; i < spec->num_patches && spec->patches[i].page == page; i++) {
+            const struct spec_patch *p = &spec->patches[i];
+            sel_word_t paddr = 0;
+            check(sel_frame_get_address(object_cap[p->object], &paddr), "finding a physical address",
+                  spec->objects[p->object].name);
+            if (p->offset > 4096 - sizeof(uint64_t) || p->offset % sizeof(uint64_t))
+                fail("constant at %u of %s lies outside the page", p->offset, spec->objects[page].name);
+            *(volatile uint64_t *)(SCRATCH_VADDR + p->offset) = paddr;
+        }
+        check(sel_frame_unmap(object_cap[page]), "unmapping a filled page", spec->objects[page].name);
+    }
+}
+
 static void map(sel_cptr_t frame, sel_cptr_t vspace, uint64_t vaddr, sel_rights_t rights, bool execute,
                 const char *name)
 {
@@ -240,7 +326,6 @@ static void load_elf(const struct spec_component *c, unsigned index)
     if (elves[index].entry < c->image_base || elves[index].entry >= c->image_limit)
         fail("component %s: its entry point %#lx is outside its image range %#lx-%#lx", c->name,
              (unsigned long)elves[index].entry, (unsigned long)c->image_base, (unsigned long)c->image_limit);
-    static bool scratch_pt_ready;
     unsigned cursor = 0;
     struct elf_segment seg;
     uint64_t last_page = 0;
@@ -254,14 +339,7 @@ static void load_elf(const struct spec_component *c, unsigned index)
                 fail("component %s: two segments share the page at %#lx", c->name, (unsigned long)page);
             last_page = page;
             sel_cptr_t frame = object(SEL_FRAME_4K_OBJECT, 0, c->name);
-            /* Fill it through a temporary mapping of our own. */
-            sel_error_t err = scratch_pt_ready
-                                  ? sel_frame_map(frame, SEL_CAP_INIT_VSPACE, SCRATCH_VADDR, SEL_READ_WRITE,
-                                                  SEL_VM_EXECUTE_NEVER)
-                                  : sel_alloc_map_frame(&alloc, frame, SEL_CAP_INIT_VSPACE, SCRATCH_VADDR,
-                                                        SEL_READ_WRITE, SEL_VM_EXECUTE_NEVER);
-            check(err, "mapping a page to fill", c->name);
-            scratch_pt_ready = true;
+            map_scratch(frame, c->name);   /* fill it through a temporary mapping of our own */
             uint8_t *dst = (uint8_t *)SCRATCH_VADDR;
             uint64_t from = page > seg.vaddr ? page : seg.vaddr;
             uint64_t file_end = seg.vaddr + seg.filesz;
@@ -294,9 +372,16 @@ static void route_irqs(void)
         sel_error_t err = sel_irq_control_get(SEL_CAP_IRQ_CONTROL, q->irq, SEL_CAP_INIT_CNODE, handler, 64);
         if (err)
             fail("component %s: interrupt %u of device %s: %s", c->name, q->irq, q->device, sel_error_name(err));
-        check(sel_cnode_mint(SEL_CAP_INIT_CNODE, badged, 64, SEL_CAP_INIT_CNODE, object_cap[q->notification], 64,
-                             SEL_CAN_WRITE, q->badge), "badging a notification", c->name);
-        check(sel_irq_handler_set_notification(handler, badged), "routing an interrupt", c->name);
+        if (q->user_interrupt >= 0) {
+            /* A token: the line raises these bits of the UserInterrupt bound to the component's loop thread. */
+            check(sel_cnode_mint(SEL_CAP_INIT_CNODE, badged, 64, SEL_CAP_INIT_CNODE, object_cap[q->user_interrupt],
+                                 64, SEL_CAN_WRITE, q->badge), "minting an interrupt token", c->name);
+            check(sel_irq_handler_set_user_interrupt(handler, badged), "routing an interrupt as a token", c->name);
+        } else {
+            check(sel_cnode_mint(SEL_CAP_INIT_CNODE, badged, 64, SEL_CAP_INIT_CNODE, object_cap[q->notification], 64,
+                                 SEL_CAN_WRITE, q->badge), "badging a notification", c->name);
+            check(sel_irq_handler_set_notification(handler, badged), "routing an interrupt", c->name);
+        }
         check(sel_cnode_move(object_cap[c->cnode], q->slot, c->radix, SEL_CAP_INIT_CNODE, handler, 64),
               "giving an interrupt handler", c->name);
     }
@@ -503,6 +588,7 @@ int main(void)
     }
     for (uint32_t i = 0; i < spec->num_components; i++)
         load_elf(&spec->components[i], i);
+    fill_constants();
     for (uint32_t i = 0; i < spec->num_mappings; i++) {
         const struct spec_mapping *m = &spec->mappings[i];
         map(object_cap[m->frame], object_cap[m->vspace], m->vaddr, m->writable ? SEL_READ_WRITE : SEL_CAN_READ,

@@ -58,13 +58,35 @@ struct spec_thread {
     const char *name;
 };
 
+/* An interrupt line: a badge of the component's notification, or a token (the badge's bits) of its
+ * loop thread's UserInterrupt object (user_interrupt, -1 for none). */
 struct spec_irq {
     uint32_t component;
     uint32_t irq;
     uint32_t slot;
     uint32_t notification;
+    int32_t user_interrupt;
     uint64_t badge;
     const char *device;
+};
+
+/*
+ * Frames that must be physically contiguous (a private DMA region, a ring's
+ * data region): objects first .. first + count - 1, each a frame of
+ * 2^size_bits bytes, in that order of physical addresses.
+ */
+struct spec_region {
+    uint32_t first;
+    uint32_t count;
+    uint8_t size_bits;
+    const char *name;
+};
+
+/* A 64-bit word of a component's constants page (a frame): the physical address of frame object. */
+struct spec_patch {
+    uint32_t page;
+    uint32_t offset;
+    uint32_t object;
 };
 
 enum spec_restart { SPEC_RESTART_NEVER, SPEC_RESTART_ON_FAULT };
@@ -102,6 +124,10 @@ struct spec {
     uint32_t num_irqs;
     /* The endpoint the loader serves (system information) and takes faults on: an object, or -1 (none). */
     int32_t loader_endpoint;
+    const struct spec_region *regions;
+    uint32_t num_regions;
+    const struct spec_patch *patches;
+    uint32_t num_patches;
 };
 
 extern const struct spec system_spec;

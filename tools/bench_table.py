@@ -54,6 +54,9 @@ TABLES = [
          "ring push + publish of one 16-byte message / pop + release", None),
         (("ring_push_batched_instructions", "ring_pop_batched_instructions"),
          "the same per message in batches of 16", None),
+        (("trace_on_null_syscall_instructions", "trace_on_ipc_roundtrip_instructions"),
+         "null syscall / fastpath round trip with tracing built in (make trace)", None),
+        ("trace_event_instructions", "one kernel trace record (tracing built in)", None),
     ]),
     (("throughput, 64-byte messages to another address space on the other hart", "figure"), [
         ("ring_msgs_per_million_instructions", "ring (16384 entries): messages per million instructions", None),

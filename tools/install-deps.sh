@@ -1,12 +1,12 @@
 #!/bin/sh
 # Installs the Debian 12 packages that building, running and testing need.
 # Idempotent: when everything is present it only asks dpkg, which is quick.
-# (dpkg-dev: apt-get source, with which tools/fetch-lwip unpacks lwIP.)
+# (dpkg-dev: apt-get source, with which tools/fetch-lwip unpacks lwIP; librsvg2-bin: rsvg-convert, for make trace's PNG.)
 set -eu
 
 PACKAGES="make gcc libc6-dev gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 picolibc-riscv64-unknown-elf qemu-system-misc opensbi device-tree-compiler python3
-python3-yaml python3-jinja2 libcmocka-dev gdb-multiarch mtools dosfstools spin graphviz dpkg-dev"
+python3-yaml python3-jinja2 libcmocka-dev gdb-multiarch mtools dosfstools spin graphviz dpkg-dev librsvg2-bin"
 
 installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null | awk '$1 == "ii" { print $2 }')
 missing=""

@@ -4,6 +4,7 @@ against codegen/schema/component.schema.json, and then by meaning:
     check_sources           the folder's C files and those listed under 'sources'
     check_ports             each port once, of an interface of the right kind
     check_optional          the rpc ports it uses that may be left unconnected
+    check_dma               private DMA regions: a size each, at most 1G
     names.check_component   the C names the glue defines for the ports clash
                             neither with each other nor with C (names.py)
 
@@ -16,7 +17,9 @@ import os
 from . import names
 from . import schema as schema_mod
 from .errors import known_list, suggest
-from .model import PORT_KINDS, ComponentType, Port
+from .model import PORT_KINDS, ComponentType, Port, parse_size
+
+MAX_DMA = 1 << 30
 from .yamlpos import Seq
 
 
@@ -46,6 +49,7 @@ class Components:
         check_sources(root, ctype, self.root_dir, self.problems)
         check_ports(root, ctype, self.interfaces, self.problems)
         check_optional(root, ctype, self.problems)
+        check_dma(root, ctype, self.problems)
         names.check_component(ctype, self.problems)
         self.loaded[folder] = ctype if len(self.problems.problems) == before else None
         return self.loaded[folder]
@@ -113,6 +117,21 @@ def check_ports(root, ctype, interfaces, p):
                 if iface is not None:
                     _check_port_interface(name, kind, iface, iface_node, p)
             ctype.ports[name] = Port(name, kind, iface, node)
+
+
+def check_dma(root, ctype, p):
+    """Each private DMA region has a size, at most 1G, and a name no port has."""
+    for name, node in (root.get("dma").keys.items() if "dma" in root else []):
+        size = parse_size(root.get("dma").value(name))
+        if size > MAX_DMA:
+            p.add(root.get("dma").get(name), f"DMA region '{name}' is {root.get('dma').value(name)}; at most 1G")
+            continue
+        if name in ctype.ports:
+            p.add(node, f"DMA region '{name}' has the name of port '{name}' (line {ctype.ports[name].node.line}); "
+                        "rename one of them")
+            continue
+        ctype.dma[name] = size
+        ctype.dma_nodes[name] = node
 
 
 def _check_port_interface(name, kind, iface, iface_node, p):

@@ -9,11 +9,20 @@ one peer only (a using rpc port, a dataport, a ring) may be connected once
 (check_exclusive).  KINDS says, per kind, which port kinds it joins, which
 keys it takes and which pass it has: a new kind of connection is one entry
 there and one pass here (and a part of the glue in templates/kinds/).
+
+A pass that adds connections of its own (an implicit one, such as every
+component's connection to a console) makes a model.Connection with the
+node of what caused it and its two ends named in `ends`, sets what the
+kind's pass would (interface, entries, wake, data, ...), and calls link():
+the layout and the templates then treat it as any other.  A provided ring
+port numbers its clients in the order link() saw them.
 """
 from .errors import article, known_list, suggest
 from .model import DEFAULT_DATAPORT, DEFAULT_RPC_BUFFER, Connection, parse_size
 from .system_info import LOADER, LOADER_PORT, LoaderInstance
 from .yamlpos import Seq
+
+MAX_DATA_REGION = 1 << 30
 
 
 class Kind:
@@ -55,13 +64,19 @@ def check_dataport(conn, cnode, problems):
 
 
 def check_ring(conn, cnode, problems):
-    """A ring has a power of two of entries (default 64) and a wake-up (notification or token)."""
+    """A ring has a power of two of entries (default 64), a wake-up (notification or token), and may
+    have a data region shared by its two ends ('data', at most 1G)."""
     conn.wake = cnode.value("wake", "notification")
     conn.entries = cnode.value("entries", 64)
     if conn.entries & (conn.entries - 1):
         lower = 1 << (conn.entries.bit_length() - 1)
         problems.add(cnode.get("entries"), f"ring '{conn.label}' has {conn.entries} entries; the number must "
                                            f"be a power of two (such as {lower} or {lower * 2})")
+        return False
+    conn.data = parse_size(cnode.value("data", 0))
+    if conn.data > MAX_DATA_REGION:
+        problems.add(cnode.get("data"), f"the data region of ring '{conn.label}' is {cnode.value('data')}; "
+                                        "at most 1G")
         return False
     return True
 
@@ -77,8 +92,9 @@ KINDS = {
                      "a dataport joins two components",
                      "a dataport shares memory between two components; memory of its own needs no connection",
                      check_dataport),
-    "ring": Kind("ring", ("uses", "provides"), ("using", "providing"), ("entries", "wake"), ("from", "to"),
-                 "a ring joins two components",
+    # A provided ring port serves any number of clients, each connection its own pair of rings.
+    "ring": Kind("ring", ("uses", "provides"), ("using", "providing"), ("entries", "wake", "data"), ("from",),
+                 "a using ring port connects to one provider",
                  "a ring carries work between two components; a queue of its own needs no connection",
                  check_ring),
 }
@@ -103,10 +119,16 @@ def check_connections(root, system, by_name, problems):
         if not (check_direction(conn, cnode, kind, problems) and check_interface(conn, cnode, problems)
                 and kind.check(conn, cnode, problems) and check_exclusive(conn, cnode, kind, connected_once, problems)):
             continue
-        conn.from_port.connections.append(conn)
-        conn.to_port.connections.append(conn)
-        system.connections.append(conn)
+        link(system, conn)
     return named
+
+
+def link(system, conn):
+    """Adds a checked connection to the system and to its two ports.  A pass that adds connections of
+    its own (implicit ones) calls this too; a provided port numbers its clients in this order."""
+    conn.from_port.connections.append(conn)
+    conn.to_port.connections.append(conn)
+    system.connections.append(conn)
 
 
 def check_ends(conn, cnode, by_name, named, system, problems):
@@ -211,7 +233,7 @@ def check_interface(conn, cnode, problems):
 
 
 def check_exclusive(conn, cnode, kind, connected_once, problems):
-    """A using rpc port talks to one provider; a dataport or a ring joins exactly two components."""
+    """A using rpc or ring port talks to one provider; a dataport joins exactly two components."""
     ok = True
     for end in kind.exclusive:
         key = (getattr(conn, f"{end}_inst").name, getattr(conn, f"{end}_port").name)

@@ -8,22 +8,33 @@ codegen gives it as a device called kernel_console (no registers, one
 interrupt), so the kernel stops writing the UART and hands it what it
 prints (docs/kernel.md, "The console read from user space").
 
-A component entry may say how its output behaves when its console ring is
-full: `console: {drop: true}` drops (and counts) instead of waiting.
+Every other component gets an implicit ring connection from a port of its
+own, `glue_console` (interface console), to the console's `console` port:
+its stdout (libsel, sel/console.h).  A component that connects a port of
+its own to the console port already (the harness's driver of the console's
+tests) keeps to that one and prints through the kernel.  A component entry
+may say how its output behaves when it is out of credit: `console: {drop:
+true}` drops (and counts) instead of waiting.
 
-The pass, run after check_devices:
+The passes:
 
-    check_console      the named component serves a console; the kernel's
-                       console goes to it; each component's drop setting
+    check_console            (after check_devices) the named component
+                             serves a console; the kernel's console goes
+                             to it; each component's drop setting
+    add_console_connections  (after check_every_port_connected) the
+                             implicit rings
 """
 from . import names as glue_names
+from .connections import link
 from .errors import known_list, suggest
-from .model import Device
+from .model import Connection, Device, Port
 
 CONSOLE_PORT = "console"
 CONSOLE_INTERFACE = "console"
 KERNEL_CONSOLE_DEVICE = "kernel_console"
 KERNEL_CONSOLE_IRQ = 0          # SEL_IRQ_KERNEL_CONSOLE
+CLIENT_PORT = "glue_console"    # the implicit port of every other component (glue_ names are the glue's)
+CONSOLE_ENTRIES = 16            # of each implicit ring: a writer's credit
 
 
 class KernelConsole:
@@ -78,3 +89,28 @@ def check_console(root, system, by_name, problems):
     inst.devices.append(device)
     glue_names.check_devices(inst, problems)
     system.console = inst
+
+
+def add_console_connections(system):
+    """The implicit ring from each component but the console to the console's port, in the order of the
+    components (their client numbers and names at the console)."""
+    console = system.console
+    if console is None:
+        return
+    server_port = console.type.ports[CONSOLE_PORT]
+    connected = {c.from_inst.name for c in server_port.connections_of(console)}
+    where = console.node   # what caused them: the console's entry (console: names it)
+    for inst in system.instances:
+        if inst is console or inst.type is None or inst.name in connected:
+            continue
+        port = inst.type.ports.get(CLIENT_PORT)
+        if port is None:
+            port = inst.type.ports[CLIENT_PORT] = Port(CLIENT_PORT, "uses", server_port.interface, where)
+            port.implicit = True
+        conn = Connection("ring", where, len(system.connections),
+                          ends=(f"{inst.name}.{CLIENT_PORT}", f"{console.name}.{CONSOLE_PORT}"))
+        conn.from_inst, conn.from_port, conn.to_inst, conn.to_port = inst, port, console, server_port
+        conn.interface = server_port.interface
+        conn.entries = CONSOLE_ENTRIES
+        conn.implicit_console = True
+        link(system, conn)

@@ -7,7 +7,8 @@ import os
 
 import jinja2
 
-from .console import CONSOLE_PORT, serves_console
+from . import machine as machine_mod
+from .console import CLIENT_PORT
 from .layout import ALL_RIGHTS, RPC_BADGE
 from .system_info import LOADER_PORT
 
@@ -162,9 +163,10 @@ def client_body(port, proc, slot, buffer):
 
 def server_case(port, proc, buffer_vaddr, buffer_size):
     """Statements that decode a request, call the handler and encode the reply; `return` gives the reply tag."""
+    # A request of no words cannot be too short (and `length < 0` would not compile under -Werror).
     lines = [f"if (sel_msginfo_length(glue_info) < {proc.request_words()})",
-             f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");"] \
-        if proc.request_words() else ["(void)glue_info;"]
+             f"    return glue_bad_request(\"{port}.{proc.name}\", \"the message is too short\");",
+             ] if proc.request_words() else []
     lines.append("unsigned glue_mr = 0;")
     args = []
     for p in proc.params:
@@ -268,19 +270,6 @@ def required_symbols(ctype_, provides, root_dir):
     return [] if ctype_.default_handlers else required
 
 
-def console_context(comp, ctype_):
-    """For a component that can serve the console: its clients' names.  For any: its provided ring ports without
-    a connection (which get glue that answers nothing)."""
-    server = serves_console(ctype_)
-    clients = [c.from_inst.name for c in ctype_.ports[CONSOLE_PORT].connections_of(comp.inst)] if server else []
-    connected = {r["port"] for r in comp.glue["rings"]}
-    unconnected = [{"port": p.name, "interface": p.interface.name, "request": p.interface.ring_request.ctype,
-                    "response": p.interface.ring_response.ctype}
-                   for p in ctype_.ports.values()
-                   if p.kind == "provides" and p.interface and p.interface.kind == "ring" and p.name not in connected]
-    return {"server": server, "clients": clients, "unconnected": unconnected}
-
-
 def component_context(spec, comp, system, root_dir):
     inst, ctype_ = comp.inst, comp.inst.type
     interfaces = {p.interface.name: p.interface for p in ctype_.ports.values() if p.interface}
@@ -337,16 +326,18 @@ def component_context(spec, comp, system, root_dir):
                  "procedures": [{"name": p.name, "returns": returns_c(p), "params": param_decls(p)}
                                 for p in ctype_.ports[name].interface.procedures]}
                 for name in sorted(ctype_.optional)]
+    console_ring = next((r for r in comp.glue["rings"] if r["port"] == CLIENT_PORT and r["role"] == "client"), None)
+    console_client = {"drop": inst.console_drop, "entries": console_ring["entries"]} if console_ring else None
     return {
+        "console_client": console_client,
         "optional": optional,
-        "console": console_context(comp, ctype_),
         "required": required_symbols(ctype_, provides.values(), root_dir),
         "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
         "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,
         "has_server_thread": len(comp.threads) > 1, "runs_loop": comp.runs_loop, "alarm_bit": comp.alarm_bit,
         "type_decls": type_decls(interfaces.values()), "uses": uses, "provides": list(provides.values()),
         "consumes": list(consumed.values()), "emits": list(emits.values()), "dataports": comp.glue["dataports"],
-        "rings": rings, "devices": comp.glue["devices"], "rpc_badge": RPC_BADGE,
+        "rings": rings, "devices": comp.glue["devices"], "dma": comp.glue["dma"], "rpc_badge": RPC_BADGE,
         "notification_bits": comp.notification_bits, "default_handlers": ctype_.default_handlers,
     }
 
@@ -401,8 +392,15 @@ def generate(system, spec, out_dir, root_dir, system_path):
     spec_json = json.dumps(spec.json(), indent=1, sort_keys=False) + "\n"
     if write_if_changed(os.path.join(out_dir, "spec.json"), spec_json):
         written.append(os.path.join(out_dir, "spec.json"))
+    args = machine_mod.qemu_args(system.machine, out_dir, root_dir)
+    if write_if_changed(os.path.join(out_dir, "qemu-args"), "".join(a + "\n" for a in args)):
+        written.append(os.path.join(out_dir, "qemu-args"))
     sources = {comp.name: [os.path.relpath(s, root_dir) for s in comp.inst.type.sources]
                for comp in spec.components}
+    disk = system.machine.get("disk")
+    folder_disk = None
+    if disk and "folder" in disk:
+        folder_disk = {"folder": os.path.relpath(disk["folder"], root_dir), "size": disk["size"]}
     emit("generated.mk", "generated.mk.j2", spec=spec, sources=sources, out=os.path.relpath(out_dir, root_dir),
-         source=rel_system, system=system)
+         source=rel_system, system=system, folder_disk=folder_disk)
     return written

@@ -8,8 +8,19 @@ overlap, so components can share an address space in a group):
 
     base                image (ELF), at most IMAGE_MAX
     base + IMAGE_MAX    one THREAD_AREA per thread: guard page, stack, ..., IPC buffer
-    then                ports: dataports, rings, rpc buffers, device registers,
-                        each page aligned with a guard page after it
+    then                its constants page (if it has constants), its private DMA
+                        regions, then ports: dataports, rings and their data regions,
+                        rpc buffers, device registers; each page aligned with a guard
+                        page after it
+
+The constants page is a read-only page of 64-bit words the loader fills
+before the component starts: the physical base address of each DMA region
+and of each data region the component serves.  The linker script defines
+the glue's names for them at their addresses in it (link.ld.j2), so they
+are plain const objects in C and no syscall is needed to know them.
+Regions that must be physically contiguous (DMA regions, ring data
+regions) are listed in spec.regions: the loader makes each from one
+untyped, its frames in order.
 """
 from .model import SCALARS  # noqa: F401  (re-exported for templates)
 from .system_info import is_loader
@@ -74,9 +85,31 @@ class Thread:
 
 
 class Irq:
-    def __init__(self, component, irq, slot, notification, badge, device):
+    """An interrupt line routed to a component: a badge of its notification, or with user_interrupt
+    set, a token (badge: the bits) of that UserInterrupt object, bound to its loop thread."""
+
+    def __init__(self, component, irq, slot, notification, badge, device, user_interrupt=None):
         self.component, self.irq, self.slot, self.notification, self.badge, self.device = \
             component, irq, slot, notification, badge, device
+        self.user_interrupt = user_interrupt
+
+
+class Region:
+    """Frames the loader makes physically contiguous, in order (from one untyped)."""
+
+    def __init__(self, frames, page, name):
+        self.frames, self.page, self.name = frames, page, name
+
+    @property
+    def size(self):
+        return len(self.frames) * self.page
+
+
+class Patch:
+    """A word of a component's constants page the loader fills: the physical address of frame obj."""
+
+    def __init__(self, component, page, offset, obj):
+        self.component, self.page, self.offset, self.obj = component, page, offset, obj
 
 
 class ComponentLayout:
@@ -91,7 +124,11 @@ class ComponentLayout:
         self.threads = []
         self.notification_bits = {}      # purpose -> bit
         self.glue = {"rpc_uses": [], "rpc_provides": [], "emits": [], "consumes": [], "dataports": [],
-                     "rings": [], "devices": []}
+                     "rings": [], "devices": [], "dma": []}
+        self.constants_vaddr = None      # its constants page (see above), if it has constants
+        self.constants_page = None       # the frame of it
+        self.constants = {}              # linker symbol -> (byte offset in the page, number of words)
+        self.constant_words = 0
         self.vspace = self.cnode = self.notification = self.endpoint = None
         self.radix = 0
         self.dispatch = False
@@ -118,6 +155,16 @@ class ComponentLayout:
             self.notification_bits[purpose] = len(self.notification_bits)
         return self.notification_bits[purpose]
 
+    def constant(self, symbol, words=1):
+        """Room for words 64-bit constants in the constants page, named symbol; returns the byte offset."""
+        offset = self.constant_words * 8
+        if self.constant_words + words > PAGE // 8:
+            raise ValueError(f"component {self.name} has more than {PAGE // 8} constants (physical addresses of "
+                             "DMA and data regions); serve fewer data regions")
+        self.constants[symbol] = (offset, words)
+        self.constant_words += words
+        return offset
+
     def region(self, size, align=PAGE):
         vaddr = (self.next_vaddr + align - 1) // align * align
         self.next_vaddr = vaddr + page_round(size) + PAGE     # and a guard page
@@ -128,6 +175,7 @@ class Spec:
     def __init__(self, system):
         self.system = system
         self.objects, self.caps, self.mappings, self.threads, self.irqs = [], [], [], [], []
+        self.regions, self.patches = [], []
         self.components = []
         self.vspaces = []                # (object, name)
         self.loader_endpoint = None      # the loader's endpoint, if a component connects to it (system_info.py)
@@ -148,6 +196,16 @@ class Spec:
         if size % LARGE_PAGE == 0:
             return [self.obj("frame", f"{name}[{i}]", 21) for i in range(size // LARGE_PAGE)], LARGE_PAGE
         return [self.obj("frame", f"{name}[{i}]", 12) for i in range(page_round(size) // PAGE)], PAGE
+
+    def contiguous(self, name, size):
+        """Frames covering size bytes that the loader makes physically contiguous."""
+        frames, page = self.frames(name, size)
+        self.regions.append(Region(frames, page, name))
+        return frames, page
+
+    def patch(self, comp, offset, obj):
+        """The loader writes the physical address of frame obj at offset of comp's constants page."""
+        self.patches.append(Patch(comp, comp.constants_page, offset, obj))
 
     def map(self, comp, vaddr, frames, page, writable=True):
         for i, f in enumerate(frames):
@@ -179,7 +237,12 @@ class Spec:
             "mappings": [{"component": m.component.name, "vspace": m.vspace.index, "vaddr": m.vaddr,
                           "frame": m.frame.index, "writable": m.writable} for m in self.mappings],
             "irqs": [{"component": i.component.name, "irq": i.irq, "slot": i.slot, "badge": i.badge,
-                      "device": i.device} for i in self.irqs],
+                      "device": i.device,
+                      "user_interrupt": i.user_interrupt.index if i.user_interrupt else None} for i in self.irqs],
+            "regions": [{"name": r.name, "frames": [f.index for f in r.frames], "size": r.size}
+                        for r in self.regions],
+            "patches": [{"component": p.component.name, "page": p.page.index, "offset": p.offset,
+                         "paddr_of": p.obj.index} for p in self.patches],
             "loader_endpoint": self.loader_endpoint.index if self.loader_endpoint else None,
             "loader_clients": self.loader_clients,
         }
@@ -256,9 +319,21 @@ def build(system, debug_holders=()):
             comp.alarm_bit = comp.bit("event loop timers")
         comp.next_vaddr = comp.base + IMAGE_MAX + len(roles) * THREAD_AREA if len(roles) > 2 else \
             comp.base + IMAGE_MAX + 2 * THREAD_AREA
+        if _has_constants(inst):
+            comp.constants_page = spec.obj("frame", f"{comp.name} constants", 12)
+            comp.constants_vaddr = comp.region(PAGE)
+            spec.map(comp, comp.constants_vaddr, [comp.constants_page], PAGE, writable=False)
+        # Private DMA memory: mapped here only, physically contiguous, its base in the constants page.
+        for name, size in ctype.dma.items():
+            frames, page = spec.contiguous(f"{comp.name}.{name} dma", size)
+            vaddr = comp.region(len(frames) * page, page)
+            spec.map(comp, vaddr, frames, page)
+            spec.patch(comp, comp.constant(f"{name}_paddr"), frames[0])
+            comp.glue["dma"].append({"name": name, "vaddr": vaddr, "size": size})
 
     # Connections.
     provider_clients = {}
+    ring_servers = {}                # (component, provided ring port) -> its glue entry
     for conn in system.connections:
         fp, tp = conn.from_port, conn.to_port
         if is_loader(conn.to_inst):
@@ -305,33 +380,20 @@ def build(system, debug_holders=()):
                 side.glue["dataports"].append({"port": port.name, "vaddr": vaddr, "size": conn.size,
                                                "first_frame_slot": first, "frames": len(frames), "page": page})
         elif conn.kind == "ring":
-            iface = conn.interface
-            sq_bytes, sq_entry = ring_bytes(conn.entries, iface.ring_request.size)
-            cq_bytes, cq_entry = ring_bytes(conn.entries, iface.ring_response.size)
-            frames, page = spec.frames(f"{conn.label} rings", sq_bytes + cq_bytes)
-            size = len(frames) * page
-            # Each side's wake-up bit, and for the other side a cap that wakes it: a token (wake: token) for
-            # a side that runs the event loop, else (and by default) a Signal on its notification.
-            client_bit = src.bit(f"ring {fp.name} completions")
-            server_bit = dst.bit(f"ring {tp.name} from {src.name}")
+            _ring_connection(spec, conn, src, dst, ring_servers)
 
-            def waker(woken, bit, holder, purpose):
-                if conn.wake == "token" and woken.runs_loop:
-                    return spec.cap(holder, purpose + " token", woken.user_interrupt_obj(spec), RIGHTS["W"],
-                                    1 << bit), True
-                return spec.cap(holder, purpose, woken.notification, RIGHTS["W"], 1 << bit), False
-            to_server, server_token = waker(dst, server_bit, src, f"ring {fp.name} notify")
-            to_client, client_token = waker(src, client_bit, dst, f"ring {tp.name} notify {src.name}")
-            for side, port, role, bit, notify, woken_by_token, wakes_by_token in (
-                    (src, fp, "client", client_bit, to_server, client_token, server_token),
-                    (dst, tp, "server", server_bit, to_client, server_token, client_token)):
-                vaddr = side.region(size, page)
-                spec.map(side, vaddr, frames, page)
-                side.glue["rings"].append({"port": port.name, "role": role, "interface": iface, "vaddr": vaddr,
-                                           "sq_offset": 0, "cq_offset": sq_bytes, "entries": conn.entries,
-                                           "sq_entry": sq_entry, "cq_entry": cq_entry, "bit": bit,
-                                           "notify_slot": notify, "peer": (dst if role == "client" else src).name,
-                                           "woken_by_token": woken_by_token, "wakes_by_token": wakes_by_token})
+    # Provided ring ports nobody connected still get their (empty) glue; data regions' bases.
+    for comp in spec.components:
+        for port in comp.inst.type.ports.values():
+            if port.kind == "provides" and port.interface and port.interface.kind == "ring" and \
+                    (comp.name, port.name) not in ring_servers:
+                comp.glue["rings"].append(_ring_server_entry(port, []))
+        for entry in comp.glue["rings"]:
+            if entry["role"] == "server" and any(p["data"] for p in entry["peers"]):
+                offset = comp.constant(f"glue_{entry['port']}_data_paddr", len(entry["peers"]))
+                for i, peer in enumerate(entry["peers"]):
+                    if peer["data"]:
+                        spec.patch(comp, offset + 8 * i, peer["data"]["first_frame"])
 
     # Devices: registers mapped uncached (QEMU does not care), interrupts as notification bits.
     for comp in spec.components:
@@ -347,12 +409,14 @@ def build(system, debug_holders=()):
                 regs.append({"vaddr": vaddr + (paddr - first_page), "paddr": paddr, "size": size})
             irqs = []
             for irq in dev.dt.irqs:
+                # A token's bits are the loop thread's user-interrupt bits: numbered as the notification's.
                 bit = comp.bit(f"irq {dev.name} {irq}")
                 slot = comp.slot(f"irq {dev.name} {irq}")
-                spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name))
+                token = comp.user_interrupt_obj(spec) if dev.irq == "token" else None
+                spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name, token))
                 irqs.append({"irq": irq, "bit": bit, "slot": slot})
             comp.glue["devices"].append({"name": dev.name, "node": dev.dt.name, "regs": regs, "irqs": irqs,
-                                         "compatible": dev.dt.compatible,
+                                         "compatible": dev.dt.compatible, "irq_mode": dev.irq,
                                          "kernel_console": getattr(dev, "kernel_console", False)})
 
     for comp in spec.components:
@@ -377,6 +441,81 @@ def loader_client(spec, src, conn):
                                  "buffer": None, "buffer_size": 0})
 
 
+def _ring_labels(port, inst):
+    """The names of a provided ring port's clients: the client component's, or component.port where one
+    component connects two of its ports to this one."""
+    conns = port.connections_of(inst)
+    counts = {}
+    for c in conns:
+        counts[c.from_inst.name] = counts.get(c.from_inst.name, 0) + 1
+    return {c: c.from_inst.name if counts[c.from_inst.name] == 1 else f"{c.from_inst.name}.{c.from_port.name}"
+            for c in conns}
+
+
+def _ring_server_entry(port, peers):
+    return {"port": port.name, "role": "server", "interface": port.interface, "bit": None, "peers": peers,
+            "woken_by_token": False}
+
+
+def _ring_connection(spec, conn, src, dst, ring_servers):
+    """One ring connection: its two rings in frames of their own (and its data region), mapped on both
+    sides; the client's wake-up bit, and the server port's (one for every client of the port); a cap on
+    each side that wakes the other.  The client's glue entry is the connection; the server's gathers
+    the port's connections, numbered in order, as its peers."""
+    fp, tp, iface = conn.from_port, conn.to_port, conn.interface
+    sq_bytes, sq_entry = ring_bytes(conn.entries, iface.ring_request.size)
+    cq_bytes, cq_entry = ring_bytes(conn.entries, iface.ring_response.size)
+    frames, page = spec.frames(f"{conn.label} rings", sq_bytes + cq_bytes)
+    size = len(frames) * page
+    server = ring_servers.get((dst.name, tp.name))
+    label = _ring_labels(tp, dst.inst)[conn]
+    # Each side's wake-up bit, and for the other side a cap that wakes it: a token (wake: token) for a
+    # side that runs the event loop, else (and by default) a Signal on its notification.
+    client_bit = src.bit(f"ring {fp.name} completions")
+    if server is None:
+        server = ring_servers[(dst.name, tp.name)] = _ring_server_entry(tp, [])
+        server["bit"] = dst.bit(f"ring {tp.name} requests")
+        dst.glue["rings"].append(server)
+    server_bit = server["bit"]
+
+    def waker(woken, bit, holder, purpose):
+        if conn.wake == "token" and woken.runs_loop:
+            return spec.cap(holder, purpose + " token", woken.user_interrupt_obj(spec), RIGHTS["W"], 1 << bit), True
+        return spec.cap(holder, purpose, woken.notification, RIGHTS["W"], 1 << bit), False
+    to_server, server_token = waker(dst, server_bit, src, f"ring {fp.name} notify")
+    to_client, client_token = waker(src, client_bit, dst, f"ring {tp.name} notify {label}")
+    data_frames = None
+    if conn.data:
+        data_frames, data_page = spec.contiguous(f"{conn.label} data", conn.data)
+    for side, role, notify, woken_by_token, wakes_by_token, peer in (
+            (src, "client", to_server, client_token, server_token, dst.name),
+            (dst, "server", to_client, server_token, client_token, label)):
+        vaddr = side.region(size, page)
+        spec.map(side, vaddr, frames, page)
+        data = None
+        if data_frames:
+            data = {"vaddr": side.region(len(data_frames) * data_page, data_page), "size": conn.data,
+                    "first_frame": data_frames[0]}
+            spec.map(side, data["vaddr"], data_frames, data_page)
+        link = {"peer": peer, "vaddr": vaddr, "sq_offset": 0, "cq_offset": sq_bytes, "entries": conn.entries,
+                "sq_entry": sq_entry, "cq_entry": cq_entry, "notify_slot": notify, "woken_by_token": woken_by_token,
+                "wakes_by_token": wakes_by_token, "data": data}
+        if role == "client":
+            side.glue["rings"].append(dict(link, port=fp.name, role="client", interface=iface, bit=client_bit,
+                                           peers=[link]))
+        else:
+            link["index"] = len(server["peers"])
+            server["peers"].append(link)
+            server["woken_by_token"] = server["woken_by_token"] or woken_by_token
+
+
+def _has_constants(inst):
+    """Whether a component needs a constants page: it has DMA regions or serves a ring with a data region."""
+    return bool(inst.type.dma) or any(
+        c.kind == "ring" and c.data and c.to_inst is inst
+        for p in inst.type.ports.values() if p.kind == "provides" for c in p.connections_of(inst))
+
+
 def _port_bytes(inst):
     """Address space a component's ports need (an upper bound: pages, alignment, guards)."""
     total = 0
@@ -389,9 +528,15 @@ def _port_bytes(inst):
                 size = ring_bytes(conn.entries, iface.ring_request.size)[0] + \
                     ring_bytes(conn.entries, iface.ring_response.size)[0]
                 total += page_round(size) + 2 * LARGE_PAGE
+                if conn.data:
+                    total += page_round(conn.data) + 2 * LARGE_PAGE
             elif conn.kind == "rpc" and conn.buffer:
                 total += page_round(conn.buffer) + 2 * LARGE_PAGE
     for dev in inst.devices:
         for _, size in dev.dt.regs:
             total += page_round(size) + 2 * PAGE
+    for size in inst.type.dma.values():
+        total += page_round(size) + 2 * LARGE_PAGE
+    if _has_constants(inst):
+        total += 2 * PAGE
     return total

@@ -143,13 +143,16 @@ class ComponentType:
         self.sources = []            # C files: the folder's, and any listed under 'sources'
         self.default_handlers = False
         self.optional = set()        # rpc ports it uses that a system may leave unconnected
+        self.dma = {}                # private DMA regions: name -> bytes (physically contiguous, mapped here only)
+        self.dma_nodes = {}          # name -> where component.yaml names it
 
 
 # ---- the system ------------------------------------------------------------------
 
 class Device:
-    def __init__(self, name, dt_device, node):
+    def __init__(self, name, dt_device, node, irq="notification"):
         self.name, self.dt, self.node = name, dt_device, node
+        self.irq = irq               # how its interrupts come: notification bits, or tokens to the loop thread
         self.irq_bits = {}
 
 
@@ -167,16 +170,21 @@ class Instance:
 
 
 class Connection:
-    def __init__(self, kind, node, index):
+    """One connection.  node is where system.yaml describes it; a connection a pass adds (an implicit one)
+    has the node of what caused it, and its ends named in ends ('from', 'to' as component.port)."""
+
+    def __init__(self, kind, node, index, ends=None):
         self.kind, self.node, self.index = kind, node, index
+        self.ends = ends or (node.value("from"), node.value("to"))
         self.from_inst = self.from_port = self.to_inst = self.to_port = None
         self.size = self.entries = self.buffer = None
+        self.data = 0                # ring: bytes of the data region shared by the two ends (0: none)
         self.wake = "notification"
         self.interface = None
 
     @property
     def label(self):
-        return f"{self.node.value('from')} -> {self.node.value('to')}"
+        return f"{self.ends[0]} -> {self.ends[1]}"
 
 
 class Group:

@@ -29,8 +29,16 @@ FIXED_MACROS = ("COMPONENT_H", "COMPONENT_NAME", "COMPONENT_PRIORITY", "COMPONEN
 FIXED_INTERNAL = ("role", "pending", "take", "take_all", "wait_bits", "poll_bits", "park", "bad_request", "rpc",
                   "ring_broken", "notified", "loop_rpc", "loop", "on_bits", "bits_handler", "on_tokens",
                   "tokens_handler", "loop_setup", "serve_rpc")
-RING_INTERNAL = ("out", "in", "reported", "init", "wake", "check", "push", "pop", "arm", "disarm", "ready", "run",
-                 "loop_arm", "loop_disarm", "source", "out_was_full")
+RING_INTERNAL = ("out", "in", "reported", "full", "init", "wake", "check", "push", "pop", "flush_one", "arm",
+                 "disarm", "ready", "ready_one", "run", "arm_one", "loop_arm", "loop_disarm", "source", "names",
+                 "notify", "by_token", "current", "next", "data", "data_size", "data_paddr")
+# What the glue defines for a ring port, by side (whether a connection has a data region is the system's
+# business, so the data names are always taken).
+RING_CLIENT = ("submit", "completion", "flush", "wait", "poll", "callback", "rings", "broken", "entries", "data",
+               "data_size")
+RING_SERVER = ("request", "complete", "flush", "wait", "poll", "callback", "rings", "client_name", "request_from",
+               "complete_to", "client", "broken", "broken_of", "entries_of", "data_of", "data_size_of",
+               "data_paddr_of", "rings_of")
 
 
 def upper(name):
@@ -54,9 +62,9 @@ def port_names(port):
     if iface is None:
         return []
     if iface.kind == "ring":
-        role = ["submit", "completion"] if port.kind == "uses" else ["request", "complete"]
-        return [("public", f"{n}_{r}") for r in role + ["flush", "wait", "poll", "callback", "rings"]] + \
-            [("internal", f"{n}_{s}") for s in RING_INTERNAL]
+        public = RING_CLIENT if port.kind == "uses" else RING_SERVER
+        macros = [] if port.kind == "uses" else [("macro", f"{upper(n)}_CLIENTS")]
+        return [("public", f"{n}_{r}") for r in public] + macros + [("internal", f"{n}_{s}") for s in RING_INTERNAL]
     names = [("public", f"{n}_{proc.name}") for proc in iface.procedures]
     if port.kind == "uses" and getattr(port, "optional", False):
         names.append(("public", f"{n}_connected"))
@@ -66,16 +74,22 @@ def port_names(port):
     return names
 
 
+def dma_names(name):
+    """(namespace, name) of what the glue defines for a private DMA region."""
+    return [("public", name), ("public", f"{name}_size"), ("public", f"{name}_paddr")]
+
+
 def device_names(device, regs):
     """(namespace, name) of everything the glue defines for a device with regs register ranges."""
     d = device.name
-    names = []
+    names = [("public", f"{d}_node")]
     for i in range(regs):
         base = f"{d}_regs" if i == 0 else f"{d}_regs_{i}"
-        names += [("public", base), ("public", f"{base}_size")]
+        names += [("public", base), ("public", f"{base}_size"), ("public", f"{base}_paddr")]
     if device.dt.irqs:
         names += [("public", f"{d}_irq"), ("public", f"{d}_irq_ack"), ("public", f"{d}_irq_wait"),
-                  ("public", f"{d}_irq_poll"), ("macro", f"IRQ_MASK_{upper(d)}")]
+                  ("public", f"{d}_irq_poll"), ("macro", f"IRQ_MASK_{upper(d)}"), ("internal", f"{d}_on_token"),
+                  ("internal", f"{d}_token_handler")]
     if getattr(device, "kernel_console", False):
         names.append(("public", f"{d}_read"))
     return names
@@ -143,6 +157,10 @@ def check_component(ctype, problems):
     for port in ctype.ports.values():
         for namespace, name in port_names(port):
             if not names.add(namespace, name, port, port.node, f"port '{port.name}'", "rename the port"):
+                break
+    for name, node in ctype.dma_nodes.items():
+        for namespace, symbol in dma_names(name):
+            if not names.add(namespace, symbol, ("dma", name), node, f"DMA region '{name}'", "rename the region"):
                 break
     declared = {}
     for port in ctype.ports.values():

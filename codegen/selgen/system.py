@@ -6,13 +6,15 @@ generated unless there are none.
 
 The passes, in the order they run (each is a function of this name):
 
-    check_machine               harts and memory of QEMU's virt machine (memory.py)
+    check_machine               harts and memory of QEMU's virt machine (memory.py),
+                                its disk and network (machine.py)
     check_components            names, sources (component.yaml, components.py),
                                 harts, stacks and heaps
     check_devices               device-tree nodes a component drives
     check_device_pages          no two devices' registers in one page
     check_console               the component that serves the console (console.py)
     check_connections           each connection, by kind (connections.py)
+    add_console_connections     every component's ring to the console (console.py)
     check_every_port_connected  no using port or dataport left unconnected
     check_groups                address spaces shared by components
     check_rpc_cycles            calls that come back round deadlock
@@ -21,8 +23,9 @@ The passes, in the order they run (each is a function of this name):
 import os
 import re
 
+from . import machine as machine_mod
 from . import memory
-from .console import check_console
+from .console import add_console_connections, check_console
 from . import names as glue_names
 from . import schema as schema_mod
 from . import yamlpos
@@ -47,7 +50,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     problems.stop()
 
     name = root.value("name") or re.sub(r"[^a-z0-9_]", "_", os.path.splitext(os.path.basename(path))[0].lower())
-    system = System(name, display, check_machine(root, device_tree_for, problems))
+    system = System(name, display, check_machine(root, device_tree_for, problems, root_dir))
     # Where a system too big for its machine is reported (memory.check_memory, after the layout).
     system.memory_where = root.get("machine").get("memory") if "memory" in root.get("machine", Map("", 0, 0)) \
         else root.keys["components"]
@@ -63,6 +66,7 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     check_console(root, system, by_name, problems)
     named = check_connections(root, system, by_name, problems)
     check_every_port_connected(system, named, problems)
+    add_console_connections(system)
     check_groups(root, system, by_name, problems)
     check_rpc_cycles(system, problems)
     check_notification_bits(system, problems)
@@ -72,14 +76,18 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     return system
 
 
-def check_machine(root, device_tree_for, problems):
+def check_machine(root, device_tree_for, problems, root_dir="."):
     """The machine: harts (the schema bounds them) and memory in whole megabytes, at least the minimum,
     that the kernel can map and QEMU can allocate (whether it is enough for the system is known once
-    the layout is: memory.check_memory)."""
+    the layout is: memory.check_memory); its disk and network (machine.py)."""
     machine = dict(DEFAULT_MACHINE)
     if "machine" not in root:
         return machine
     m = root.get("machine")
+    if "disk" in m:
+        machine["disk"] = machine_mod.check_disk(m.get("disk"), root_dir, problems)
+    if "network" in m:
+        machine["network"] = machine_mod.check_network(m.get("network"), problems)
     machine["harts"] = m.value("harts", machine["harts"])
     machine["memory"] = parse_size(m.value("memory", machine["memory"]))
     if machine["memory"] % (1 << 20):
@@ -157,6 +165,15 @@ def check_devices(system, device_tree_for, problems):
         for dnode in inst.node.get("devices"):
             node_name = dnode.value if isinstance(dnode, yamlpos.Scalar) else dnode.value("node")
             where = dnode if isinstance(dnode, yamlpos.Scalar) else dnode.get("node")
+            if node_name in machine_mod.ROLES:
+                # The machine's disk or network, by role: the virtio-mmio slot QEMU puts it in.
+                node_name = machine_mod.slots(system.machine).get(node_name)
+                if node_name is None:
+                    role = where.value
+                    problems.add(where, f"device '{role}' of component '{inst.name}' is the machine's {role}, but "
+                                        f"the machine has none: give it one in system.yaml (machine: {{{role}: "
+                                        + ("{folder: ...}} or {image: ...}}" if role == "disk" else "{}}") + ")")
+                    continue
             dt = tree.device(node_name)
             if dt is None:
                 known = [n for n in tree.device_names() if n.split("@")[0] not in KERNEL_DEVICES]
@@ -171,8 +188,13 @@ def check_devices(system, device_tree_for, problems):
                 continue
             if node_name in claimed:
                 other, other_where = claimed[node_name][:2]
-                problems.add(where, f"device '{node_name}' is claimed twice: by '{other.name}' (line "
-                                    f"{other_where.line}) and by '{inst.name}'")
+                said = f"'{where.value}'" + (f" ({node_name})" if where.value != node_name else "")
+                if other is inst:
+                    problems.add(where, f"component '{inst.name}' names device {said} twice (first at line "
+                                        f"{other_where.line})")
+                else:
+                    problems.add(where, f"device {said} is claimed twice: by '{other.name}' (line "
+                                        f"{other_where.line}) and by '{inst.name}'")
                 continue
             claimed[node_name] = (inst, where, dt)
             gname = dnode.value("as") if isinstance(dnode, Map) and "as" in dnode else \
@@ -186,9 +208,28 @@ def check_devices(system, device_tree_for, problems):
                                     "name the device with 'as:'")
                 continue
             names[gname] = True
-            inst.devices.append(Device(gname, dt, where))
+            irq = dnode.value("irq", "notification") if isinstance(dnode, Map) else "notification"
+            if irq == "token" and not check_irq_token(inst, node_name, dt, dnode, problems):
+                continue
+            inst.devices.append(Device(gname, dt, where, irq))
         glue_names.check_devices(inst, problems)
     return claimed
+
+
+def check_irq_token(inst, node_name, dt, dnode, problems):
+    """Interrupts as tokens go to the loop thread's user-interrupt handler: the device must have interrupts,
+    and the component an event loop."""
+    if not dt.irqs:
+        problems.add(dnode.get("irq"), f"device '{node_name}' of component '{inst.name}' has no interrupt lines, "
+                                       "so 'irq' means nothing for it; leave it out")
+        return False
+    if inst.type and inst.type.control:
+        problems.add(dnode.get("irq"), f"device '{node_name}' of component '{inst.name}' says irq: token, but "
+                                       f"'{inst.name}' is a control component ({inst.type.file}: control: true), "
+                                       "with no event loop for a token to divert; use irq: notification (or "
+                                       "leave it out)")
+        return False
+    return True
 
 
 def check_device_pages(claimed, problems):
@@ -328,7 +369,8 @@ def check_notification_bits(system, problems):
             if port.kind == "consumes":
                 bits += len(port.interface.events) if port.interface else 1
             if port.kind in ("provides", "uses") and port.interface and port.interface.kind == "ring":
-                bits += len(port.connections_of(inst))
+                # Every client of a provided ring port wakes it on one bit: the loop looks at them all.
+                bits += min(1, len(port.connections_of(inst)))
         if bits > NOTIFICATION_BITS:
             problems.add(inst.node.get("name"), f"component '{inst.name}' receives {bits} events, interrupts and "
                                                 f"ring wake-ups; at most {NOTIFICATION_BITS} fit its notification")

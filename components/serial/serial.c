@@ -23,21 +23,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Until codegen has rings with several clients, the console port has at most one (the ring's peer). */
-_Static_assert(CONSOLE_CLIENTS <= 1, "the console port takes one client until rings take several");
-#define MAX_CLIENTS 1
+/* The console's clients: every other component (codegen connects them), numbered 0..CONSOLE_CLIENTS-1. */
+#define MAX_CLIENTS (CONSOLE_CLIENTS > 0 ? CONSOLE_CLIENTS : 1)
 static unsigned num_clients = CONSOLE_CLIENTS;   /* a variable: 0 clients must not make loops warn */
 
 static bool client_request(unsigned client, console_chunk_t *chunk, uint64_t *tag)
 {
-    (void)client;
-    return console_request(chunk, tag);
+    return console_request_from(client, chunk, tag);
 }
 
 static bool client_answer(unsigned client, const console_done_t *done, uint64_t tag)
 {
-    (void)client;
-    return console_complete(done, tag);
+    return console_complete_to(client, done, tag);
 }
 
 /* ---- state ---------------------------------------------------------------------------------- */
@@ -74,6 +71,7 @@ struct client {
     bool sync_queued;                     /* the oldest, a sync: the lines before it are queued, up to sync_at */
     uint32_t sync_at;
     uint64_t refused;
+    bool blocked;                         /* an answer did not fit its completion ring: wait for the callback */
     bool warned;
 };
 static struct client clients[MAX_CLIENTS];
@@ -266,8 +264,6 @@ static bool client_feed(unsigned i)
  * A client's requests: each chunk waits here for its answer.  The ring is
  * always emptied, so the loop never spins on a ring it cannot serve.
  */
-static bool answers_blocked;              /* an answer did not fit: try again after the next wake-up */
-static sel_word_t blocked_at_sleep;
 
 void console_callback(void)
 {
@@ -295,14 +291,15 @@ void console_callback(void)
             c->tags[at] = tag;
         }
     }
-    answers_blocked = false;   /* the glue calls us when the completion ring has room */
+    /* The glue calls us once a ring whose completion was refused has room (or requests came): try again. */
+    for (unsigned i = 0; i < num_clients; i++)
+        clients[i].blocked = false;
 }
 
 /* ---- input --------------------------------------------------------------------------------------------- */
 
-/* An answer did not fit the input client's completion ring: try again after the next wake-up. */
+/* An answer did not fit the input client's completion ring: the glue calls input_callback once it has room. */
 static bool input_blocked;
-static sel_word_t input_blocked_at_sleep;
 
 static void input_deliver(void);
 
@@ -335,7 +332,6 @@ static void input_deliver(void)
         if (!input_complete(&typed, reads[reads_head].tag)) {
             rx_tail -= typed.length;   /* its completion ring is full: the bytes wait */
             input_blocked = true;
-            input_blocked_at_sleep = component_loop()->sleeps;
             break;
         }
         rx_unreported = 0;
@@ -355,10 +351,8 @@ static void pump(void)
         kernel_read();
         kernel_feed();
         for (unsigned i = 0; i < num_clients; i++)
-            if (!client_feed(i) && !answers_blocked) {
-                answers_blocked = true;
-                blocked_at_sleep = component_loop()->sleeps;
-            }
+            if (!clients[i].blocked && !client_feed(i))
+                clients[i].blocked = true;
         unsigned made = lines_drain(&lines, sources, num_sources);
         if (!tx_busy)
             tx_fill();
@@ -417,8 +411,9 @@ static sel_loop_source_t pump_source;
 /*
  * Work for pump() that no callback brings: the kernel's console to read
  * (its staging had no room), lines to make, the FIFO to fill, answers
- * owed.  An answer that did not fit waits for the next wake-up (the glue
- * sleeps armed for room in a full completion ring), so this never spins.
+ * owed.  A client whose answer did not fit its completion ring waits
+ * for console_callback(), which the glue calls once that ring has room,
+ * so this never spins on a full ring.
  */
 static bool pump_ready(void *ctx)
 {
@@ -433,13 +428,11 @@ static bool pump_ready(void *ctx)
     for (unsigned i = 0; i < num_sources; i++)
         if (room && lines_ready(sources[i]))
             return true;
-    if (reads_count && rx_head != rx_tail && !(input_blocked && component_loop()->sleeps == input_blocked_at_sleep))
+    if (reads_count && rx_head != rx_tail && !input_blocked)
         return true;   /* typed bytes for a waiting read */
-    if (answers_blocked && component_loop()->sleeps == blocked_at_sleep)
-        return false;
     for (unsigned i = 0; i < num_clients; i++) {
         const struct client *c = &clients[i];
-        if (!c->count)
+        if (!c->count || c->blocked)
             continue;
         if (!c->taken) {
             if (!lines_ready(&c->source))

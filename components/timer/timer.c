@@ -33,21 +33,20 @@
 #define RTC_ALARM_STATUS    0x18    /* read: 1 while an alarm is armed */
 #define RTC_CLEAR_INTERRUPT 0x1c
 
-/* Until codegen has rings with several clients, the timeouts port has at most one. */
-#define CLIENTS 1
+/* The timeouts port's clients, numbered 0..TIMEOUTS_CLIENTS-1 by codegen. */
+#define CLIENTS (TIMEOUTS_CLIENTS > 0 ? TIMEOUTS_CLIENTS : 1)
 #define PER_CLIENT 64                /* timeouts a client may have armed at once */
 #define TIMEOUTS (CLIENTS * PER_CLIENT)
+static unsigned num_clients = TIMEOUTS_CLIENTS;   /* a variable: 0 clients must not make loops warn */
 
 static bool client_request(unsigned client, timeout_request_t *request, uint64_t *tag)
 {
-    (void)client;
-    return timeouts_request(request, tag);
+    return timeouts_request_from(client, request, tag);
 }
 
 static bool client_answer(unsigned client, const timeout_answer_t *answer, uint64_t tag)
 {
-    (void)client;
-    return timeouts_complete(answer, tag);
+    return timeouts_complete_to(client, answer, tag);
 }
 
 enum state { FREE, ARMED, OWED };
@@ -63,6 +62,7 @@ struct timeout {
     uint32_t missed;             /* periods skipped since the last answer */
     bool answer_owed;            /* a periodic timeout whose last firing did not fit */
     timeout_answer_t owed;       /* the answer that did not fit */
+    uint64_t owed_order;         /* when it became owed: owed answers go in this order */
     struct timeout *next;        /* in the armed list, or the client's owed list */
 };
 
@@ -73,8 +73,7 @@ static uint64_t next_order;
 static unsigned armed_per_client[CLIENTS];
 static uint64_t alarm_at;                  /* what the RTC's alarm is set to (0: none) */
 static timer_counters_t counters;
-static bool answers_blocked;               /* an answer did not fit: try again after the next wake-up */
-static sel_word_t blocked_at_sleep;
+static bool answers_blocked;               /* an answer did not fit: wait for timeouts_callback() */
 
 /* ---- the RTC ------------------------------------------------------------------------------- */
 
@@ -150,24 +149,44 @@ static bool answer(unsigned client, timeout_status_t status, uint64_t tag)
     return client_answer(client, &a, tag);
 }
 
-/* Answers what waits owed: one-shots that fired, and periodic firings that did not fit. */
+/*
+ * Answers what waits owed: one-shots that fired, and periodic firings that
+ * did not fit, each client's in the order they became owed (its deadline
+ * order): after one does not fit, the client's others wait too.  False if
+ * any did not fit.
+ */
 static bool answer_owed(void)
 {
-    bool all = true;
-    for (unsigned i = 0; i < TIMEOUTS; i++) {
-        struct timeout *t = &timeouts[i];
-        if ((t->state == OWED || (t->state == ARMED && t->answer_owed)) && all) {
-            if (!client_answer(t->client, &t->owed, t->tag)) {
-                all = false;
-                continue;
-            }
-            counters.fired++;
-            t->answer_owed = false;
-            if (t->state == OWED)
-                release(t);
+    bool full[CLIENTS] = { false }, all = true;
+    for (;;) {
+        struct timeout *next = NULL;
+        for (unsigned i = 0; i < TIMEOUTS; i++) {
+            struct timeout *t = &timeouts[i];
+            if ((t->state == OWED || (t->state == ARMED && t->answer_owed)) && !full[t->client] &&
+                (!next || t->owed_order < next->owed_order))
+                next = t;
         }
+        if (!next)
+            return all;
+        if (!client_answer(next->client, &next->owed, next->tag)) {
+            full[next->client] = true;
+            all = false;
+            continue;
+        }
+        counters.fired++;
+        next->answer_owed = false;
+        if (next->state == OWED)
+            release(next);
     }
-    return all;
+}
+
+static bool owes(unsigned client)
+{
+    for (unsigned i = 0; i < TIMEOUTS; i++)
+        if (timeouts[i].client == client &&
+            (timeouts[i].state == OWED || (timeouts[i].state == ARMED && timeouts[i].answer_owed)))
+            return true;
+    return false;
 }
 
 /* The deadline of t has come (now): answer it, and move a periodic one on. */
@@ -183,11 +202,12 @@ static void fire(struct timeout *t, uint64_t now)
     } else {
         a.sequence = ++t->sequence;
         a.missed = t->missed;
-        if (client_answer(t->client, &a, t->tag)) {
+        if (!owes(t->client) && client_answer(t->client, &a, t->tag)) {   /* never ahead of an owed one */
             counters.fired++;
             t->missed = 0;
         } else {
             t->owed = a;
+            t->owed_order = next_order++;
             t->answer_owed = true;
             t->missed = 0;
         }
@@ -281,22 +301,20 @@ static void take(unsigned client, const timeout_request_t *req, uint64_t tag)
 
 static void settle(void)
 {
-    if (!answer_owed() && !answers_blocked) {
-        answers_blocked = true;
-        blocked_at_sleep = component_loop()->sleeps;
-    }
+    if (!answers_blocked && !answer_owed())
+        answers_blocked = true;   /* the glue calls timeouts_callback() once the ring has room */
     expire();
     set_alarm();
     counters.armed = 0;
-    for (unsigned i = 0; i < CLIENTS; i++)
+    for (unsigned i = 0; i < num_clients; i++)
         counters.armed += armed_per_client[i];
     timeouts_flush();
 }
 
 void timeouts_callback(void)
 {
-    answers_blocked = false;   /* the glue calls us when the completion ring has room */
-    for (unsigned i = 0; i < CLIENTS; i++) {
+    answers_blocked = false;   /* the glue calls us when a completion ring that was full has room */
+    for (unsigned i = 0; i < num_clients; i++) {
         timeout_request_t req;
         uint64_t tag;
         while (client_request(i, &req, &tag))
@@ -314,11 +332,11 @@ void rtc_irq(void)
     settle();
 }
 
-/* Owed answers are tried again after each wake-up (the glue sleeps armed for room in a full ring). */
+/* Owed answers that are not waiting for room (those are tried again in timeouts_callback()). */
 static bool owed_ready(void *ctx)
 {
     (void)ctx;
-    if (answers_blocked && component_loop()->sleeps == blocked_at_sleep)
+    if (answers_blocked)
         return false;
     for (unsigned i = 0; i < TIMEOUTS; i++)
         if (timeouts[i].state == OWED || (timeouts[i].state == ARMED && timeouts[i].answer_owed))
@@ -329,7 +347,6 @@ static bool owed_ready(void *ctx)
 static void owed_run(void *ctx)
 {
     (void)ctx;
-    answers_blocked = false;
     settle();
 }
 
@@ -345,7 +362,7 @@ uint64_t clock_now(void) { return rtc_now(); }
 void clock_status(timer_counters_t *out)
 {
     *out = counters;
-    out->clients = CLIENTS;
+    out->clients = TIMEOUTS_CLIENTS;
 }
 
 void init(void)
@@ -356,7 +373,7 @@ void init(void)
     rtc[RTC_IRQ_ENABLED / 4] = 1;
     sel_loop_add_source(component_loop(), &owed_source);
     uint64_t now = rtc_now();
-    printf("goldfish RTC, %lu timeouts for %u client%s; the time is %lu.%09lu s (Unix time)\n",
-           (unsigned long)TIMEOUTS, CLIENTS, CLIENTS == 1 ? "" : "s", (unsigned long)(now / 1000000000u),
+    printf("goldfish RTC, %u timeouts for each of %u client%s; the time is %lu.%09lu s (Unix time)\n",
+           PER_CLIENT, TIMEOUTS_CLIENTS, TIMEOUTS_CLIENTS == 1 ? "" : "s", (unsigned long)(now / 1000000000u),
            (unsigned long)(now % 1000000000u));
 }

@@ -2,19 +2,20 @@
  * The device: a virtio-blk behind virtio-mmio (version 2, the modern
  * interface), one split virtqueue, event indices in both directions.
  *
- * The driver's own DMA memory is the 'dma' dataport (the device reads and
- * writes it; no client sees it in a real system), laid out as:
+ * The driver's own DMA memory is its private DMA region 'queues'
+ * (component.yaml: mapped in no other component, physically contiguous,
+ * its base in queues_paddr), so no client can rewrite a descriptor and
+ * make the device reach memory that is not its own.  It is laid out as:
  *
  *   page 0   descriptor table (16 x queue size) at 0, available ring at
- *            2048, used ring at 2560: each area inside one page, so each
- *            is physically contiguous whatever the frames are
- *   page 1   request headers (16 bytes each) at 0, status bytes at 1024:
- *            one of each per request slot of every client
+ *            2048, used ring at 2560
+ *   then     request headers (16 bytes each) at 4096, then the status
+ *            bytes: one of each per request slot of every client
  *
  * A request is a chain: the header (device reads), its data in the
- * client's region (one descriptor per physically contiguous piece; the
- * device writes it for a read, reads it for a write), the status byte
- * (device writes).  The chain's first descriptor is its id in the used
+ * client's data region (one descriptor, or one per SIZE_MAX bytes if the
+ * device sets that; the device writes it for a read, reads it for a
+ * write), the status byte (device writes).  The chain's first descriptor is its id in the used
  * ring; owner[] maps it back to the request.
  *
  * Suppression: we notify the device only when its avail_event says it
@@ -29,15 +30,16 @@
 
 #define DMA_AVAIL_OFFSET   2048u
 #define DMA_USED_OFFSET    2560u
+#define REQUEST_SLOTS      (BLK_CLIENT_SLOTS * BLK_MAX_IN_FLIGHT)
 #define DMA_HEADERS        4096u
-#define DMA_STATUS         (4096u + 1024u)
-#define DMA_BYTES          8192u
-#define REQUEST_SLOTS      (BLK_CLIENTS * BLK_MAX_IN_FLIGHT)
+#define DMA_STATUS         (DMA_HEADERS + 16u * REQUEST_SLOTS)
+#define DMA_BYTES          (DMA_STATUS + REQUEST_SLOTS)
 
 _Static_assert(16 * BLK_QUEUE_SIZE <= DMA_AVAIL_OFFSET, "the descriptors fit before the available ring");
 _Static_assert(DMA_AVAIL_OFFSET + 6 + 2 * BLK_QUEUE_SIZE <= DMA_USED_OFFSET, "the available ring fits");
 _Static_assert(DMA_USED_OFFSET + 6 + 8 * BLK_QUEUE_SIZE <= 4096, "the used ring fits in page 0");
-_Static_assert(REQUEST_SLOTS * 16 <= 1024 && REQUEST_SLOTS <= 4096 - 1024, "headers and status bytes fit in page 1");
+_Static_assert(DMA_HEADERS + (16u + 1u) * BLK_MAX_CLIENTS * BLK_MAX_IN_FLIGHT <= 16384,
+               "headers and status bytes of BLK_MAX_CLIENTS clients fit in the 16K of component.yaml");
 
 struct blk_device blk_device;
 
@@ -162,8 +164,8 @@ bool device_start(void)
     }
 
     /* The queue. */
-    if (dma_size < DMA_BYTES) {
-        snprintf(why, sizeof(why), "its 'dma' dataport is %u bytes; it needs %u", (unsigned)dma_size,
+    if (queues_size < DMA_BYTES) {
+        snprintf(why, sizeof(why), "its DMA region 'queues' is %u bytes; it needs %u", (unsigned)queues_size,
                  (unsigned)DMA_BYTES);
         return refuse(why);
     }
@@ -183,20 +185,20 @@ bool device_start(void)
     blk_device.max_segments = seg_max < size - 2 ? seg_max : size - 2;
     if (blk_device.max_segments < 2)
         return refuse("the device takes fewer than 2 data segments per request");
-    /* The longest request whose data, however the region lies in memory, needs no more segments than that. */
+    /* A data region is contiguous: a request needs one data segment, or one per SIZE_MAX bytes. */
     blk_device.piece_max = size_max;
     blk_device.max_length = BLK_MAX_LENGTH;
-    if ((blk_device.max_segments - 1) * BLK_PAGE < blk_device.max_length)
-        blk_device.max_length = (blk_device.max_segments - 1) * BLK_PAGE;
+    if (size_max && (uint64_t)blk_device.max_segments * size_max < blk_device.max_length)
+        blk_device.max_length = blk_device.max_segments * size_max / BLK_SECTOR * BLK_SECTOR;
 
-    uint8_t *dma_memory = dma;
+    uint8_t *dma_memory = queues;
     desc = (volatile struct virtq_desc *)dma_memory;
     avail = (volatile struct virtq_avail *)(dma_memory + DMA_AVAIL_OFFSET);
     used = (volatile struct virtq_used *)(dma_memory + DMA_USED_OFFSET);
     headers = (volatile struct virtio_blk_header *)(dma_memory + DMA_HEADERS);
     status_bytes = dma_memory + DMA_STATUS;
-    headers_paddr = dma_paddr(DMA_HEADERS);
-    status_paddr = dma_paddr(DMA_STATUS);
+    headers_paddr = queues_paddr + DMA_HEADERS;
+    status_paddr = queues_paddr + DMA_STATUS;
     for (unsigned i = 0; i < DMA_BYTES; i++)
         dma_memory[i] = 0;
     for (uint16_t i = 0; i < queue_size; i++)
@@ -205,7 +207,8 @@ bool device_start(void)
     blk_device.free_descriptors = free_count;
 
     virtio_mmio_write(regs, VIRTIO_MMIO_QUEUE_NUM, size);
-    uint64_t desc_paddr = dma_paddr(0), avail_paddr = dma_paddr(DMA_AVAIL_OFFSET), used_paddr = dma_paddr(DMA_USED_OFFSET);
+    uint64_t desc_paddr = queues_paddr, avail_paddr = queues_paddr + DMA_AVAIL_OFFSET,
+             used_paddr = queues_paddr + DMA_USED_OFFSET;
     virtio_mmio_write(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc_paddr);
     virtio_mmio_write(regs, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc_paddr >> 32));
     virtio_mmio_write(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail_paddr);
@@ -229,11 +232,13 @@ bool device_start(void)
     return true;
 }
 
-unsigned device_descriptors_needed(const struct client *c, const struct request *q)
+/* The header, the status byte, and the data in pieces of at most SIZE_MAX bytes (if the device sets one). */
+unsigned device_descriptors_needed(const struct request *q)
 {
     if (q->op == BLK_OP_FLUSH)
         return 2;
-    return 2 + region_pieces(c->page_paddr, c->run_end, blk_device.piece_max, q->offset, q->length);
+    uint32_t piece = blk_device.piece_max;
+    return 2 + (piece && q->length > piece ? (q->length + piece - 1) / piece : 1);
 }
 
 static uint16_t descriptor_alloc(void)
@@ -254,9 +259,7 @@ static uint16_t descriptor_alloc(void)
 bool device_submit(struct request *q)
 {
     struct client *c = q->client;
-    unsigned needed = q->op == BLK_OP_FLUSH                                                   ? 2
-                      : c->runs == 1 && (!blk_device.piece_max || q->length <= blk_device.piece_max) ? 3
-                                                                                                : device_descriptors_needed(c, q);
+    unsigned needed = q->op == BLK_OP_FLUSH ? 2 : !blk_device.piece_max ? 3 : device_descriptors_needed(q);
     if (needed > free_count)
         return false;
 
@@ -272,10 +275,9 @@ bool device_submit(struct request *q)
     desc[at].len = sizeof(struct virtio_blk_header);
     desc[at].flags = VIRTQ_DESC_F_NEXT;
     uint16_t data_flags = VIRTQ_DESC_F_NEXT | (q->op == BLK_OP_READ ? VIRTQ_DESC_F_WRITE : 0);
-    uint64_t offset = q->offset;
+    uint64_t paddr = c->data_paddr + q->offset;   /* checked at intake: inside its region */
     for (uint32_t left = q->op == BLK_OP_FLUSH ? 0 : q->length; left;) {
-        uint64_t paddr;
-        uint32_t piece = region_piece(c->page_paddr, c->run_end, blk_device.piece_max, offset, left, &paddr);
+        uint32_t piece = blk_device.piece_max && left > blk_device.piece_max ? blk_device.piece_max : left;
         uint16_t next = descriptor_alloc();
         desc[at].next = next;
         chain_next[at] = next;
@@ -283,7 +285,7 @@ bool device_submit(struct request *q)
         desc[at].addr = paddr;
         desc[at].len = piece;
         desc[at].flags = data_flags;
-        offset += piece;
+        paddr += piece;
         left -= piece;
     }
     uint16_t last = descriptor_alloc();

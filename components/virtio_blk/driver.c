@@ -5,20 +5,15 @@
  * protocol, the request state machine, the wake-ups and the costs.
  *
  * It runs the event loop (control: false).  Two callbacks drive it:
- * blk_callback when the client's submission ring has requests (the loop
- * polls it every turn, so a busy client costs no kernel entry), and
- * virtio_mmio_irq when the device interrupts.  Both end in one pass,
- * driver_service: take the device's completions, submit what waits,
- * publish to the device, and publish the answers.
+ * blk_callback when some client's submission ring has requests, or a
+ * completion ring that was full has room again (the loop polls the rings
+ * every turn, so a busy client costs no kernel entry), and virtio_mmio_irq
+ * when the device interrupts.  Both end in one pass, driver_service: take
+ * the device's completions, submit what waits, publish to the device, and
+ * publish the answers.
  */
 #include "virtio_blk.h"
-#include <sel/loop.h>
 #include <stdio.h>
-
-/* The clients, one per ring port (one today): what the driver calls for each. */
-static const struct client_port client_ports[BLK_CLIENTS] = {
-    { .name = "blk", .take = blk_request, .answer = blk_complete, .flush = blk_flush },
-};
 
 void driver_service(void)
 {
@@ -33,18 +28,20 @@ void driver_service(void)
         struct client *c = &blk_clients[i];
         if (c->held || c->answers_head)
             client_deliver(c);
-        client_flush(c);
     }
+    clients_flush();
 }
 
 /*
- * The client's submission ring has requests (the glue flushes after us).
- * The used ring is looked at here too: under load the loop finds
- * completions without waiting for the interrupt.
+ * Some client's submission ring has requests, or room came in a completion
+ * ring that an answer did not fit in (the glue calls us then too, and
+ * flushes after us).  The used ring is looked at here too: under load the
+ * loop finds completions without waiting for the interrupt.
  */
 void blk_callback(void)
 {
-    client_take(&blk_clients[0]);
+    for (unsigned i = 0; i < BLK_CLIENTS; i++)
+        client_take(&blk_clients[i]);
     driver_service();
 }
 
@@ -52,7 +49,9 @@ void blk_callback(void)
  * The device interrupted: acknowledge it at the device, do the work, then
  * let the line fire again.  New requests are taken here too (a look at the
  * ring's head when there are none), so they go to the device in the same
- * notify as the requests that the completions made room for.
+ * notify as the requests that the completions made room for.  An answer
+ * that does not fit in a completion ring here waits in the driver; the
+ * glue calls blk_callback once the client makes room.
  */
 void virtio_mmio_irq(void)
 {
@@ -63,69 +62,9 @@ void virtio_mmio_irq(void)
     virtio_mmio_irq_ack();
 }
 
-/*
- * Answers that did not fit in a completion ring.  The glue calls the ring
- * callback again when room comes only while requests wait, or if the ring
- * was left full by the callback itself; an answer held back by the
- * interrupt's pass would wait for the client's next request.  So this
- * loop source delivers them: before the loop sleeps (arm: the glue's own
- * arm, which runs after ours, then asks for a wake-up when the ring is
- * still full), and once after each wake-up.  It never keeps the loop
- * awake: a failed delivery waits for the next wake-up.
- */
-static bool retry_allowed = true;
-
-static bool answers_waiting(void)
-{
-    for (unsigned i = 0; i < BLK_CLIENTS; i++)
-        if (blk_clients[i].held || blk_clients[i].answers_head)
-            return true;
-    return false;
-}
-
-static bool answers_ready(void *ctx)
-{
-    (void)ctx;
-    return retry_allowed && answers_waiting();
-}
-
-static void answers_run(void *ctx)
-{
-    (void)ctx;
-    bool all = true;
-    for (unsigned i = 0; i < BLK_CLIENTS; i++) {
-        struct client *c = &blk_clients[i];
-        if (!client_deliver(c))
-            all = false;
-        client_flush(c);
-    }
-    /* Requests waiting behind a held answer are the ring source's: it is ready while they wait. */
-    if (!all)
-        retry_allowed = false;
-}
-
-static bool answers_arm(void *ctx)
-{
-    if (answers_waiting())
-        answers_run(ctx);
-    retry_allowed = true;
-    return true;
-}
-
-static void answers_disarm(void *ctx)
-{
-    (void)ctx;
-    retry_allowed = true;
-}
-
-static sel_loop_source_t answers_source = {
-    .ready = answers_ready, .run = answers_run, .arm = answers_arm, .disarm = answers_disarm,
-};
-
 void init(void)
 {
     device_start();
-    client_start(&blk_clients[0], &client_ports[0], blk_data, blk_data_size, blk_data_paddr);
-    /* Added after the glue's ring source, so it comes first in the loop's list and arms first. */
-    sel_loop_add_source(component_loop(), &answers_source);
+    for (unsigned i = 0; i < BLK_CLIENTS; i++)
+        client_start(&blk_clients[i], i);
 }

@@ -33,7 +33,7 @@
 #define TAG_BUCKETS (2 * BLK_MAX_IN_FLIGHT)
 _Static_assert((TAG_BUCKETS & (TAG_BUCKETS - 1)) == 0 && BLK_MAX_IN_FLIGHT < 256, "tags[] holds index + 1 in a byte");
 
-struct client blk_clients[BLK_CLIENTS];
+struct client blk_clients[BLK_CLIENT_SLOTS];
 
 /* ---- tags in flight ---- */
 
@@ -84,26 +84,17 @@ static void tag_remove(struct client *c, struct request *q)
 /* ---- set-up ---- */
 
 /*
- * A client with its port and data region: the physical address of every
- * 4 KiB page (one syscall each, now, not per request), and the runs of
- * pages that are physically contiguous, so a request needs one data
- * descriptor per run it touches.
+ * Client number's state: its data region, as the glue says (the ring
+ * connection's data region, physically contiguous: its base is all the
+ * device needs, read once from the constants page, never per request),
+ * and its request slots.
  */
-void client_start(struct client *c, const struct client_port *port, void *data, size_t data_size,
-                  uint64_t (*paddr)(size_t offset))
+void client_start(struct client *c, unsigned number)
 {
-    (void)data;
-    c->port = port;
-    size_t usable = data_size < (size_t)BLK_MAX_DATA_PAGES * BLK_PAGE ? data_size
-                                                                       : (size_t)BLK_MAX_DATA_PAGES * BLK_PAGE;
-    if (usable < data_size)
-        printf("client %s: its data region is %zu KiB; requests can name only its first %zu KiB\n",
-               port->name, data_size >> 10, usable >> 10);
-    c->data_size = usable;
-    size_t pages = (usable + BLK_PAGE - 1) / BLK_PAGE;
-    for (size_t i = 0; i < pages; i++)
-        c->page_paddr[i] = paddr(i * BLK_PAGE);
-    c->runs = region_find_runs(c->page_paddr, (unsigned)pages, c->run_end);
+    c->number = number;
+    c->name = blk_client_name(number);
+    c->data_size = blk_data_size_of(number);
+    c->data_paddr = blk_data_paddr_of(number);
     c->free_list = NULL;
     for (unsigned i = BLK_MAX_IN_FLIGHT; i-- > 0;) {
         struct request *q = &c->requests[i];
@@ -111,8 +102,12 @@ void client_start(struct client *c, const struct client_port *port, void *data, 
                                .index = (uint16_t)((c - blk_clients) * BLK_MAX_IN_FLIGHT + i) };
         c->free_list = q;
     }
-    printf("client %s: data region of %zu KiB in %u physically contiguous run%s\n", port->name,
-           usable >> 10, c->runs, c->runs == 1 ? "" : "s");
+    if (c->data_size)
+        printf("client %u (%s): data region of %zu KiB at %#llx\n", number, c->name, c->data_size >> 10,
+               (unsigned long long)c->data_paddr);
+    else
+        printf("client %u (%s): no data region (data: on its ring connection), so reads and writes answer "
+               "bad_region\n", number, c->name);
 }
 
 /* ---- answers ---- */
@@ -135,10 +130,12 @@ static void answer_now(struct client *c, uint64_t tag, blk_status_t status, blk_
     response_for(&r, status, op);
     if (status != BLK_STATUS_OK)
         c->counts.errors++;
-    if (c->port->answer(&r, tag)) {
+    if (blk_complete_to(c->number, &r, tag)) {
         c->touched = true;
         return;
     }
+    if (c->dropped)
+        return;
     c->held = true;
     c->held_tag = tag;
     c->held_response = r;
@@ -159,8 +156,12 @@ static void request_answer(struct client *c, struct request *q)
     blk_response_t r = { .status = q->status };
     if (q->status != BLK_STATUS_OK)
         c->counts.errors++;
-    if (!c->answers_head && c->port->answer(&r, q->tag)) {
+    if (!c->answers_head && blk_complete_to(c->number, &r, q->tag)) {
         c->touched = true;
+        request_free(c, q);
+        return;
+    }
+    if (c->dropped) {
         request_free(c, q);
         return;
     }
@@ -173,22 +174,43 @@ static void request_answer(struct client *c, struct request *q)
 }
 
 /*
+ * A client that broke its completion ring (a lying tail) can be answered
+ * no more: let its answers go, so its slots do not stay taken for ever.
+ * Its requests still on the device finish first (they only reach its own
+ * region); the rest of the driver and the other clients go on.
+ */
+static void client_drop_answers(struct client *c)
+{
+    if (!c->dropped)
+        printf("client %u (%s) broke its rings: its answers are dropped from now on\n", c->number, c->name);
+    c->dropped = true;
+    c->held = false;
+    while (c->answers_head) {
+        struct request *q = c->answers_head;
+        c->answers_head = q->next;
+        request_free(c, q);
+    }
+    c->answers_tail = NULL;
+}
+
+/*
  * Deliver what waits for room in the completion ring: the held intake
  * answer, then the answer list in order.  True if nothing waits any more.
+ * The glue calls the ring callback again once the client makes room.
  */
 bool client_deliver(struct client *c)
 {
     if (c->held) {
-        if (!c->port->answer(&c->held_response, c->held_tag))
-            return false;
+        if (!blk_complete_to(c->number, &c->held_response, c->held_tag))
+            goto full;
         c->held = false;
         c->touched = true;
     }
     while (c->answers_head) {
         struct request *q = c->answers_head;
         blk_response_t r = { .status = q->status };
-        if (!c->port->answer(&r, q->tag))
-            return false;
+        if (!blk_complete_to(c->number, &r, q->tag))
+            goto full;
         c->touched = true;
         c->answers_head = q->next;
         if (!c->answers_head)
@@ -196,14 +218,22 @@ bool client_deliver(struct client *c)
         request_free(c, q);
     }
     return true;
+full:
+    if (blk_broken_of(c->number))
+        client_drop_answers(c);
+    return !c->held && !c->answers_head;
 }
 
-void client_flush(struct client *c)
+bool clients_flush(void)
 {
-    if (c->touched) {
-        c->touched = false;
-        c->port->flush();
+    bool touched = false;
+    for (unsigned i = 0; i < BLK_CLIENTS; i++) {
+        touched |= blk_clients[i].touched;
+        blk_clients[i].touched = false;
     }
+    if (touched)
+        blk_flush();
+    return touched;
 }
 
 /* ---- intake ---- */
@@ -249,7 +279,7 @@ void client_take(struct client *c)
 {
     blk_request_t r;
     uint64_t tag;
-    while (!c->held && c->port->take(&r, &tag)) {
+    while (!c->held && blk_request_from(c->number, &r, &tag)) {
         c->counts.requests++;
         blk_status_t status = request_check(c, &r);
         if (status != BLK_STATUS_OK) {

@@ -1,8 +1,8 @@
 /*
  * The virtio-blk driver's own declarations, shared by its three files:
  *
- *   driver.c    start-up, the glue's callbacks (the client ring, the device
- *               interrupt), the loop source that delivers held answers
+ *   driver.c    start-up, and the glue's callbacks: the clients' ring port
+ *               and the device interrupt
  *   request.c   the request state machine: a client's requests from intake
  *               to answer
  *   device.c    the virtio-mmio device and its split virtqueue
@@ -13,20 +13,24 @@
 #define VIRTIO_BLK_H
 
 #include <component.h>
-#include "region.h"
 #include <sel/virtio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* ---- limits (README.md "Limits") ---- */
-#define BLK_CLIENTS          1            /* one ring port today; each client has its own state below */
+/* BLK_CLIENTS, the clients connected to the blk port, comes from the glue (component.h). */
+#define BLK_MAX_CLIENTS      8            /* what the DMA region (component.yaml) has headers and status bytes for */
+#define BLK_CLIENT_SLOTS     (BLK_CLIENTS > 0 ? BLK_CLIENTS : 1)
 #define BLK_MAX_IN_FLIGHT    64           /* per client: requests held between intake and answer */
 #define BLK_MAX_LENGTH       (128u << 10) /* the longest read or write, in bytes */
 #define BLK_SECTOR           512u
-#define BLK_PAGE             REGION_PAGE
-#define BLK_MAX_DATA_PAGES   4096u        /* the first 16 MiB of a client's data region are addressable */
+#define BLK_PAGE             4096u
 #define BLK_QUEUE_SIZE       128u         /* virtqueue descriptors (fewer if the device offers fewer) */
+
+#if BLK_CLIENTS > BLK_MAX_CLIENTS
+#error "virtio_blk serves at most BLK_MAX_CLIENTS (8) clients on its blk port: connect fewer"
+#endif
 
 /* ---- virtio-blk (virtio 1.x 5.2) ---- */
 #define VIRTIO_BLK_F_SIZE_MAX   1
@@ -83,26 +87,19 @@ struct request {
     uint16_t index;                 /* 0 .. BLK_CLIENTS * BLK_MAX_IN_FLIGHT - 1: its header and status byte */
 };
 
-/* What the driver calls on one client's ring port (the generated glue's functions). */
-struct client_port {
-    const char *name;
-    bool (*take)(blk_request_t *request, uint64_t *tag);
-    bool (*answer)(const blk_response_t *response, uint64_t tag);
-    void (*flush)(void);
-};
-
 /*
- * A client: its port, its data region, and its requests.  A client's
- * requests can only name its own region (request.c checks offset and
- * length against data_size, and device.c builds descriptors only from
- * page_paddr), so no client can make the device read or write another's.
+ * A client: its connection to the blk port (the glue's client number),
+ * its data region, and its requests.  A client's requests can only name
+ * its own region (request.c checks offset and length against data_size,
+ * and device.c builds descriptors only from data_paddr, the base of that
+ * physically contiguous region), so no client can make the device read or
+ * write another's, or the driver's own memory.
  */
 struct client {
-    const struct client_port *port;
-    size_t data_size;                           /* addressable bytes of its region */
-    uint64_t page_paddr[BLK_MAX_DATA_PAGES];    /* physical address of each 4 KiB page */
-    uint16_t run_end[BLK_MAX_DATA_PAGES];       /* the first page after the contiguous run holding this one */
-    unsigned runs;                              /* physically contiguous runs in the region */
+    unsigned number;                            /* its number on the blk port (blk_request_from, ...) */
+    const char *name;
+    size_t data_size;                           /* bytes of its data region (0: none; reads and writes are bad_region) */
+    uint64_t data_paddr;                        /* the physical base of its data region */
 
     struct request requests[BLK_MAX_IN_FLIGHT];
     struct request *free_list;
@@ -116,14 +113,15 @@ struct client {
     bool held;
     uint64_t held_tag;
     blk_response_t held_response;
-    bool touched;                               /* answered something since its last flush */
+    bool touched;                               /* answered something since the last flush */
+    bool dropped;                               /* it broke its completion ring: its answers were let go */
 
     struct {
         uint64_t requests, reads, writes, flushes, errors, busy;
     } counts;
 };
 
-extern struct client blk_clients[BLK_CLIENTS];
+extern struct client blk_clients[BLK_CLIENT_SLOTS];
 
 /* The device, as device.c negotiated it. */
 struct blk_device {
@@ -151,15 +149,14 @@ void device_publish(void);                            /* make submitted chains v
 void device_reap(void);                               /* take the used ring's completions (request_done each) */
 void device_interrupt(void);                          /* read and acknowledge the interrupt status */
 void device_fail(const char *why);                    /* stop the device; fail everything on it */
-unsigned device_descriptors_needed(const struct client *c, const struct request *q);
+unsigned device_descriptors_needed(const struct request *q);
 
 /* request.c */
-void client_start(struct client *c, const struct client_port *port, void *data, size_t data_size,
-                  uint64_t (*paddr)(size_t offset));
+void client_start(struct client *c, unsigned number); /* client number's state, from what the glue says of it */
 void client_take(struct client *c);                  /* intake from its submission ring */
 void client_submit_queued(struct client *c);         /* QUEUED -> SUBMITTED while descriptors last */
 bool client_deliver(struct client *c);               /* COMPLETED -> FREE while the completion ring has room */
-void client_flush(struct client *c);                 /* publish what it answered */
+bool clients_flush(void);                            /* publish what was answered (one blk_flush for all) */
 void request_done(struct request *q, uint8_t virtio_status);   /* SUBMITTED -> COMPLETED (and answered if it fits) */
 void request_fail_on_device(struct request *q);      /* SUBMITTED -> COMPLETED with device_error (device_fail) */
 void clients_fail_queued(void);                      /* QUEUED -> COMPLETED with device_error (device_fail) */

@@ -4,13 +4,18 @@
  * clients through buffer loans on two rings, zero copy (README.md has the
  * protocol; idl/netframe.yaml and idl/netinfo.yaml the interfaces).
  *
- * A client owns a shared region of buffers and lends them out: empty ones
- * on its rx ring, frames to send on its tx ring.  We check each loan
- * against the region (inside it, inside one 4 KiB page, at most 2 KiB, no
- * 64-byte line shared with a buffer we already hold) and give the device
- * the buffer's physical address: the device reads and writes the client's
- * memory directly, and we touch no frame (except the few copied when a
- * client comes back from overload, WAITING below).  Every loan comes back
+ * A client connects to both ports, rx and tx, and owns the data region of
+ * each connection (its buffers: shared with us only, physically
+ * contiguous), and lends buffers of them out: empty ones on its rx ring,
+ * frames to send on its tx ring.  Several clients may connect (each port
+ * numbers its own); the device's one receive queue takes their receive
+ * buffers in the order they were lent.  We check each loan against the
+ * region of that connection (inside it, inside one 4 KiB page, at most 2
+ * KiB, no 64-byte line shared with a buffer we already hold) and give the
+ * device the buffer's physical address (the region's base plus the
+ * offset): the device reads and writes the client's memory directly, a
+ * client can name only its own, and we touch no frame (except the few
+ * copied when a client comes back from overload, WAITING below).  Every loan comes back
  * on the completion ring with its tag: filled or sent (ok), or at once with
  * the reason we refused it.
  *
@@ -71,9 +76,10 @@
 #define MAX_ROUNDS 4u                /* rounds of a pass before it leaves the rest for later */
 
 /*
- * The driver's DMA region (the dma dataport): both queues, the headers,
- * the drop buffers.  Each part lies inside one page, so it needs one
- * physical address and no contiguity.
+ * The driver's own DMA memory, its private DMA region 'queues'
+ * (component.yaml: mapped in no other component, so no client can rewrite
+ * a descriptor; physically contiguous, base queues_paddr): both queues,
+ * the headers, the drop buffers.
  */
 #define DMA_RX_QUEUE 0x0000u
 #define DMA_TX_QUEUE 0x2000u
@@ -91,12 +97,21 @@ struct answer {
     netframe_done_t done;
 };
 
-/* One direction of one client, as its glue serves it. */
+/*
+ * One client's connection to one of our ports (rx or tx), as the glue
+ * serves it: the client's number on that port, the connection's data
+ * region, and what we hold of it.
+ */
 struct port {
-    const char *name;
-    bool (*request)(netframe_loan_t *request, uint64_t *tag);
-    bool (*complete)(const netframe_done_t *response, uint64_t tag);
-    void (*flush)(void);
+    bool receive;                    /* rx, or tx */
+    unsigned number;                 /* the client's number on the port (rx_request_from, ...) */
+    const char *client;              /* its name */
+    uint8_t *region;                 /* its buffers (we write one only to copy a frame out of a drop buffer) */
+    size_t size;
+    uint64_t paddr;                  /* the region's physical base: it is contiguous */
+    uint32_t pages;
+    uint64_t *held;                  /* per page: the 64-byte lines of the loans we hold */
+    unsigned rx_in_device;           /* rx: its buffers posted */
     /*
      * Answers that found the completion ring full, oldest first.  While
      * any wait, we take no more requests from this port: so at most one
@@ -106,24 +121,18 @@ struct port {
     unsigned deferred_first, deferred_count;
 };
 
-struct client {
-    const char *name;
-    uint8_t *region;                 /* its buffers, shared with it (we write one only to copy a frame out of a drop buffer) */
-    size_t size;
-    uint32_t pages;
-    uint64_t *page_paddr;            /* physical address of each 4 KiB page of the region */
-    uint64_t *held;                  /* per page: the 64-byte lines of the loans we hold */
-    struct port rx, tx;
-    unsigned rx_in_device;           /* its rx buffers posted */
-};
+/* RX_CLIENTS and TX_CLIENTS, the connections to each port, come from the glue (component.h). */
+static struct port rx_ports[RX_CLIENTS > 0 ? RX_CLIENTS : 1], tx_ports[TX_CLIENTS > 0 ? TX_CLIENTS : 1];
 
-/* One client today; a later step gives the ring ports several, and this array grows. */
-static struct client clients[] = {
-    { .name = "client",
-      .rx = { .name = "rx", .request = rx_request, .complete = rx_complete, .flush = rx_flush },
-      .tx = { .name = "tx", .request = tx_request, .complete = tx_complete, .flush = tx_flush } },
-};
-#define NUM_CLIENTS (sizeof(clients) / sizeof(clients[0]))
+static bool port_take(struct port *p, netframe_loan_t *loan, uint64_t *tag)
+{
+    return p->receive ? rx_request_from(p->number, loan, tag) : tx_request_from(p->number, loan, tag);
+}
+
+static bool port_complete(struct port *p, const netframe_done_t *done, uint64_t tag)
+{
+    return p->receive ? rx_complete_to(p->number, done, tag) : tx_complete_to(p->number, done, tag);
+}
 
 /* ---- the device -------------------------------------------------------------------- */
 
@@ -134,7 +143,7 @@ struct chain {
     uint64_t lines;                  /* the lines of its page the buffer covers */
     uint32_t offset, length;         /* as the client lent it */
     uint32_t page;                   /* of the client's region; for a drop chain, which drop buffer */
-    uint8_t client;
+    struct port *port;               /* whose loan it is */
     uint8_t state;
 };
 
@@ -180,12 +189,12 @@ static inline uint8_t config_byte(uint32_t offset)
 static void answer(struct port *p, uint64_t tag, uint32_t offset, uint32_t length, netframe_status_t status)
 {
     netframe_done_t done = { .offset = offset, .length = length, .status = status };
-    if (p->deferred_count == 0 && p->complete(&done, tag))
+    if (p->deferred_count == 0 && port_complete(p, &done, tag))
         return;
     if (p->deferred_count == DEFERRED_MAX) {
         /* Cannot happen (see struct port); if it did, say so rather than lose it quietly. */
-        printf("port '%s': more than %u answers waiting; lost the one for tag %llu\n", p->name,
-               DEFERRED_MAX, (unsigned long long)tag);
+        printf("port '%s' of client %s: more than %u answers waiting; lost the one for tag %llu\n",
+               p->receive ? "rx" : "tx", p->client, DEFERRED_MAX, (unsigned long long)tag);
         return;
     }
     p->deferred[(p->deferred_first + p->deferred_count++) % DEFERRED_MAX] = (struct answer){ tag, done };
@@ -205,7 +214,7 @@ static void answer_deferred(struct port *p)
 {
     while (p->deferred_count) {
         struct answer *a = &p->deferred[p->deferred_first];
-        if (!p->complete(&a->done, a->tag))
+        if (!port_complete(p, &a->done, a->tag))
             return;
         p->deferred_first = (p->deferred_first + 1) % DEFERRED_MAX;
         p->deferred_count--;
@@ -218,7 +227,7 @@ static void answer_deferred(struct port *p)
  * success *page and *lines say where it is.  Overflow-safe: the region
  * check never adds offset and length.
  */
-static netframe_status_t check_loan(const struct client *c, const netframe_loan_t *b, bool receive,
+static netframe_status_t check_loan(const struct port *c, const netframe_loan_t *b, bool receive,
                                     uint32_t *page, uint64_t *lines)
 {
     if (!sel_ring_check_region(b->offset, b->length, c->size))
@@ -240,33 +249,32 @@ static netframe_status_t check_loan(const struct client *c, const netframe_loan_
 
 static inline uint64_t chain_paddr(const struct chain *ch)
 {
-    return clients[ch->client].page_paddr[ch->page] + ch->offset % PAGE;
+    return ch->port->paddr + ch->offset;
 }
 
 /* A loan passed check_loan: the chain now holds it. */
-static void hold(struct chain *ch, unsigned ci, uint64_t tag, const netframe_loan_t *b, uint32_t page,
+static void hold(struct chain *ch, struct port *p, uint64_t tag, const netframe_loan_t *b, uint32_t page,
                  uint64_t lines)
 {
     *ch = (struct chain){ .tag = tag, .lines = lines, .offset = b->offset, .length = b->length, .page = page,
-                          .client = (uint8_t)ci, .state = CHAIN_CLIENT };
-    clients[ci].held[page] |= lines;
+                          .port = p, .state = CHAIN_CLIENT };
+    p->held[page] |= lines;
 }
 
 static void unhold(struct chain *ch)
 {
-    clients[ch->client].held[ch->page] &= ~ch->lines;
+    ch->port->held[ch->page] &= ~ch->lines;
     ch->state = CHAIN_FREE;
 }
 
 /* ---- receive --------------------------------------------------------------------------- */
 
 /* Empty buffers the client lends: check each and post it (or keep it WAITING), or refuse it. */
-static void take_rx_loans(unsigned ci)
+static void take_rx_loans(struct port *c)
 {
-    struct client *c = &clients[ci];
     netframe_loan_t b;
     uint64_t tag;
-    while (c->rx.deferred_count == 0 && c->rx.request(&b, &tag)) {
+    while (c->deferred_count == 0 && port_take(c, &b, &tag)) {
         uint32_t page = 0;
         uint64_t lines = 0;
         uint16_t chain = 0;
@@ -274,11 +282,11 @@ static void take_rx_loans(unsigned ci)
         if (status == NETFRAME_STATUS_OK && !vq_take_chain(&dev.rx, &chain))
             status = NETFRAME_STATUS_BUSY;
         if (status != NETFRAME_STATUS_OK) {
-            refuse(&c->rx, tag, &b, status);
+            refuse(c, tag, &b, status);
             continue;
         }
         struct chain *ch = &dev.rx_chains[chain];
-        hold(ch, ci, tag, &b, page, lines);
+        hold(ch, c, tag, &b, page, lines);
         if (dev.drops_in_device) {
             ch->state = CHAIN_WAITING;
             dev.waiting[(dev.waiting_first + dev.waiting_count++) % VQ_MAX_CHAINS] = chain;
@@ -291,7 +299,7 @@ static void take_rx_loans(unsigned ci)
 
 static inline uint8_t *drop_buffer(unsigned i)
 {
-    return (uint8_t *)dma + DMA_DROP_BUFFERS + i * BUFFER_MAX;
+    return (uint8_t *)queues + DMA_DROP_BUFFERS + i * BUFFER_MAX;
 }
 
 /* Copies a frame by 64-bit words where it can (picolibc's memcpy goes byte by byte). */
@@ -315,12 +323,12 @@ static void dropped_frame(struct chain *drop, uint32_t frame)
     if (dev.waiting_count && frame) {
         uint16_t chain = dev.waiting[dev.waiting_first];
         struct chain *ch = &dev.rx_chains[chain];
-        struct client *c = &clients[ch->client];
+        struct port *c = ch->port;
         netframe_done_t done = { .offset = ch->offset, .length = frame, .status = NETFRAME_STATUS_OK };
         if (frame <= ch->length) {
             copy_frame(c->region + ch->offset, drop_buffer(drop->page), frame);
             /* If there is no room to tell the client, it is dropped after all, and the loan waits on. */
-            if (c->rx.complete(&done, ch->tag)) {
+            if (port_complete(c, &done, ch->tag)) {
                 dev.waiting_first = (dev.waiting_first + 1) % VQ_MAX_CHAINS;
                 dev.waiting_count--;
                 unhold(ch);
@@ -354,11 +362,11 @@ static void reap_rx(void)
             dev.rx.bad_used++;
             continue;
         }
-        struct client *c = &clients[ch->client];
+        struct port *c = ch->port;
         if (frame > ch->length)
             frame = ch->length;   /* a device claiming more than the buffer holds: never tell the client so */
         netframe_done_t done = { .offset = ch->offset, .length = frame, .status = NETFRAME_STATUS_OK };
-        if (frame == 0 || !c->rx.complete(&done, ch->tag)) {
+        if (frame == 0 || !port_complete(c, &done, ch->tag)) {
             /* No frame, or no room to tell the client: drop it; the buffer goes back at the next pass. */
             counters.rx_dropped += frame != 0;
             dev.rx.bad_used += frame == 0;
@@ -376,8 +384,8 @@ static void reap_rx(void)
 static unsigned client_rx_in_device(void)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < NUM_CLIENTS; i++)
-        n += clients[i].rx_in_device;
+    for (unsigned i = 0; i < RX_CLIENTS; i++)
+        n += rx_ports[i].rx_in_device;
     return n;
 }
 
@@ -395,7 +403,7 @@ static void post_rx_buffers(void)
             dev.waiting_first = (dev.waiting_first + 1) % VQ_MAX_CHAINS;
             dev.waiting_count--;
             ch->state = CHAIN_CLIENT;
-            clients[ch->client].rx_in_device++;
+            ch->port->rx_in_device++;
             vq_post(&dev.rx, chain, chain_paddr(ch), ch->length);
         }
     }
@@ -423,12 +431,11 @@ static uint16_t rx_interrupt_after(void)
 
 /* ---- transmit -------------------------------------------------------------------------- */
 
-static void take_tx_loans(unsigned ci)
+static void take_tx_loans(struct port *c)
 {
-    struct client *c = &clients[ci];
     netframe_loan_t b;
     uint64_t tag;
-    while (c->tx.deferred_count == 0 && c->tx.request(&b, &tag)) {
+    while (c->deferred_count == 0 && port_take(c, &b, &tag)) {
         uint32_t page = 0;
         uint64_t lines = 0;
         uint16_t chain = 0;
@@ -436,11 +443,11 @@ static void take_tx_loans(unsigned ci)
         if (status == NETFRAME_STATUS_OK && !vq_take_chain(&dev.tx, &chain))
             status = NETFRAME_STATUS_BUSY;
         if (status != NETFRAME_STATUS_OK) {
-            refuse(&c->tx, tag, &b, status);
+            refuse(c, tag, &b, status);
             continue;
         }
         struct chain *ch = &dev.tx_chains[chain];
-        hold(ch, ci, tag, &b, page, lines);
+        hold(ch, c, tag, &b, page, lines);
         vq_post(&dev.tx, chain, chain_paddr(ch), b.length);
     }
 }
@@ -459,7 +466,7 @@ static void reap_tx(void)
         counters.tx_bytes += ch->length;
         unhold(ch);
         vq_give_chain(&dev.tx, chain);
-        answer(&clients[ch->client].tx, ch->tag, ch->offset, ch->length, NETFRAME_STATUS_OK);
+        answer(ch->port, ch->tag, ch->offset, ch->length, NETFRAME_STATUS_OK);
     }
 }
 
@@ -482,10 +489,10 @@ static inline uint64_t instret(void)
 static void service(void)
 {
     uint64_t began = instret();
-    for (unsigned i = 0; i < NUM_CLIENTS; i++) {
-        answer_deferred(&clients[i].rx);
-        answer_deferred(&clients[i].tx);
-    }
+    for (unsigned i = 0; i < RX_CLIENTS; i++)
+        answer_deferred(&rx_ports[i]);
+    for (unsigned i = 0; i < TX_CLIENTS; i++)
+        answer_deferred(&tx_ports[i]);
     while (dev.repost_count) {
         uint16_t chain = dev.repost[--dev.repost_count];
         vq_post(&dev.rx, chain, chain_paddr(&dev.rx_chains[chain]), dev.rx_chains[chain].length);
@@ -496,10 +503,10 @@ static void service(void)
             reap_rx();
             reap_tx();
         }
-        for (unsigned i = 0; i < NUM_CLIENTS; i++) {
-            take_rx_loans(i);
-            take_tx_loans(i);
-        }
+        for (unsigned i = 0; i < RX_CLIENTS; i++)
+            take_rx_loans(&rx_ports[i]);
+        for (unsigned i = 0; i < TX_CLIENTS; i++)
+            take_tx_loans(&tx_ports[i]);
         if (!dev.ok)
             break;
         post_rx_buffers();
@@ -524,11 +531,12 @@ static void service(void)
     }
     counters.notifies = dev.rx.notifies + dev.tx.notifies;
     bool waiting = false;
-    for (unsigned i = 0; i < NUM_CLIENTS; i++) {
-        clients[i].rx.flush();
-        clients[i].tx.flush();
-        waiting |= clients[i].rx.deferred_count || clients[i].tx.deferred_count;
-    }
+    rx_flush();
+    tx_flush();
+    for (unsigned i = 0; i < RX_CLIENTS; i++)
+        waiting |= rx_ports[i].deferred_count != 0;
+    for (unsigned i = 0; i < TX_CLIENTS; i++)
+        waiting |= tx_ports[i].deferred_count != 0;
     waiting |= dev.repost_count != 0;
     /*
      * Answers (or dropped frames' buffers) waiting for room in a completion
@@ -610,13 +618,13 @@ static void device_failed(void)
         struct chain *rx = &dev.rx_chains[c], *tx = &dev.tx_chains[c];
         if (rx->state == CHAIN_CLIENT || rx->state == CHAIN_WAITING) {
             if (rx->state == CHAIN_CLIENT)
-                clients[rx->client].rx_in_device--;
+                rx->port->rx_in_device--;
             unhold(rx);
-            answer(&clients[rx->client].rx, rx->tag, rx->offset, 0, NETFRAME_STATUS_NO_DEVICE);
+            answer(rx->port, rx->tag, rx->offset, 0, NETFRAME_STATUS_NO_DEVICE);
         }
         if (tx->state == CHAIN_CLIENT) {
             unhold(tx);
-            answer(&clients[tx->client].tx, tx->tag, tx->offset, 0, NETFRAME_STATUS_NO_DEVICE);
+            answer(tx->port, tx->tag, tx->offset, 0, NETFRAME_STATUS_NO_DEVICE);
         }
     }
     dev.repost_count = 0;
@@ -718,11 +726,11 @@ static bool queue_start(struct vq *q, uint16_t index, uint32_t dma_offset, uint6
     if (size > max)
         return fail("its %s queue holds %u descriptors; the driver needs at least %u", name, (unsigned)max,
                     (unsigned)size);
-    vq_init(q, index, size, (uint8_t *)dma + dma_offset,
+    vq_init(q, index, size, (uint8_t *)queues + dma_offset,
             (volatile uint32_t *)((uintptr_t)virtio_mmio_regs + VIRTIO_MMIO_QUEUE_NOTIFY), header_paddr,
             header_stride, device_writes);
-    uint64_t desc = dma_paddr(dma_offset), avail = dma_paddr(dma_offset + VQ_AVAIL_OFFSET),
-             used = dma_paddr(dma_offset + VQ_USED_OFFSET);
+    uint64_t desc = queues_paddr + dma_offset, avail = queues_paddr + dma_offset + VQ_AVAIL_OFFSET,
+             used = queues_paddr + dma_offset + VQ_USED_OFFSET;
     reg_write(VIRTIO_MMIO_QUEUE_NUM, size);
     reg_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
     reg_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
@@ -749,8 +757,9 @@ static bool device_start(void)
                     "the first one goes to the highest slot, virtio_mmio@10008000)");
     if (id != VIRTIO_ID_NET)
         return fail("the device behind this slot is virtio device %u, not a network card (1)", id);
-    if (dma_size < DMA_BYTES)
-        return fail("its dma region is %lu bytes; the driver needs %u", (unsigned long)dma_size, DMA_BYTES);
+    if (queues_size < DMA_BYTES)
+        return fail("its DMA region 'queues' is %lu bytes; the driver needs %u", (unsigned long)queues_size,
+                    DMA_BYTES);
 
     reg_write(VIRTIO_MMIO_STATUS, 0);
     reg_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
@@ -777,16 +786,16 @@ static bool device_start(void)
     if (!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
         return fail("it refused the features we accepted");
 
-    memset(dma, 0, DMA_BYTES);
-    uint64_t rx_headers = dma_paddr(DMA_RX_HEADERS);
+    memset(queues, 0, DMA_BYTES);
+    uint64_t rx_headers = queues_paddr + DMA_RX_HEADERS;
     if (!queue_start(&dev.rx, VIRTIO_NET_QUEUE_RX, DMA_RX_QUEUE, rx_headers, RX_HEADER_STRIDE, true) ||
-        !queue_start(&dev.tx, VIRTIO_NET_QUEUE_TX, DMA_TX_QUEUE, dma_paddr(DMA_TX_HEADER), 0, false))
+        !queue_start(&dev.tx, VIRTIO_NET_QUEUE_TX, DMA_TX_QUEUE, queues_paddr + DMA_TX_HEADER, 0, false))
         return false;
     /* The drop chains leave the clients' free stack for good, each with its drop buffer. */
     for (unsigned i = 0; i < DROP_CHAINS; i++) {
         vq_take_chain(&dev.rx, &dev.drop_free[dev.drop_free_count]);
         dev.rx_chains[dev.drop_free[dev.drop_free_count++]].page = i;
-        dev.drop_paddr[i] = dma_paddr(DMA_DROP_BUFFERS + i * BUFFER_MAX);
+        dev.drop_paddr[i] = queues_paddr + DMA_DROP_BUFFERS + i * BUFFER_MAX;
     }
 
     uint32_t generation;
@@ -803,49 +812,51 @@ static bool device_start(void)
     return true;
 }
 
-/* A client's region: the physical address of each page, once (frames_paddr is a kernel call). */
-static bool client_setup(struct client *c, void *region, size_t size, uint64_t (*paddr)(size_t))
+/*
+ * Client number's connection to a port: its data region, as the glue says
+ * (the connection's, physically contiguous: its base, read once from the
+ * constants page, gives every buffer's address), and the bookkeeping of
+ * the lines we hold.  A connection without a data region has size 0:
+ * every loan is then out_of_region.
+ */
+static void port_setup(struct port *p, bool receive, unsigned number)
 {
-    c->region = region;
-    c->size = size;
-    c->pages = (uint32_t)((size + PAGE - 1) / PAGE);
-    c->page_paddr = calloc(c->pages ? c->pages : 1, sizeof(uint64_t));
-    c->held = calloc(c->pages ? c->pages : 1, sizeof(uint64_t));
-    if (!c->page_paddr || !c->held) {
-        printf("the frames region of %s (%lu KiB) needs %lu bytes of bookkeeping; the heap is too "
-               "small (heap: in system.yaml)\n", c->name, (unsigned long)(size >> 10),
-               (unsigned long)(2 * c->pages * sizeof(uint64_t)));
-        c->size = 0;   /* every loan is then out of region */
-        return false;
+    p->receive = receive;
+    p->number = number;
+    p->client = receive ? rx_client_name(number) : tx_client_name(number);
+    p->region = receive ? rx_data_of(number) : tx_data_of(number);
+    p->size = receive ? rx_data_size_of(number) : tx_data_size_of(number);
+    p->paddr = receive ? rx_data_paddr_of(number) : tx_data_paddr_of(number);
+    p->pages = (uint32_t)((p->size + PAGE - 1) / PAGE);
+    p->held = calloc(p->pages ? p->pages : 1, sizeof(uint64_t));
+    if (!p->held) {
+        printf("the %s region of %s (%lu KiB) needs %lu bytes of bookkeeping; the heap is too small (heap: in "
+               "system.yaml)\n", receive ? "rx" : "tx", p->client, (unsigned long)(p->size >> 10),
+               (unsigned long)(p->pages * sizeof(uint64_t)));
+        p->size = 0;
+        return;
     }
-    for (uint32_t p = 0; p < c->pages; p++)
-        c->page_paddr[p] = paddr((size_t)p * PAGE);
-    return true;
-}
-
-/* How many physically contiguous runs the region's pages form (1: contiguous). */
-static unsigned client_runs(const struct client *c)
-{
-    unsigned runs = c->pages ? 1 : 0;
-    for (uint32_t p = 1; p < c->pages; p++)
-        runs += c->page_paddr[p] != c->page_paddr[p - 1] + PAGE;
-    return runs;
+    if (p->size)
+        printf("client %s: %s region of %lu KiB\n", p->client, receive ? "rx" : "tx",
+               (unsigned long)(p->size >> 10));
+    else
+        printf("client %s: no %s region (data: on its ring connection): every %s loan is out_of_region\n",
+               p->client, receive ? "rx" : "tx", receive ? "rx" : "tx");
 }
 
 void init(void)
 {
     retry_timer.fn = retry_fired;
-    client_setup(&clients[0], frames, frames_size, frames_paddr);
+    for (unsigned i = 0; i < RX_CLIENTS; i++)
+        port_setup(&rx_ports[i], true, i);
+    for (unsigned i = 0; i < TX_CLIENTS; i++)
+        port_setup(&tx_ports[i], false, i);
     if (!device_start())
         return;
     char names[160];
     feature_names(names, sizeof(names), dev.features);
-    unsigned runs = client_runs(&clients[0]);
     printf("virtio-net device, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s; queues of %u and %u "
            "descriptors; features %s\n", dev.mac[0], dev.mac[1], dev.mac[2], dev.mac[3], dev.mac[4], dev.mac[5],
            dev.link_up ? "up" : "down", dev.rx.size, dev.tx.size, names);
-    printf("frames region %lu KiB in %u pages, %s (%u run%s)\n", (unsigned long)(frames_size >> 10),
-           clients[0].pages, runs == 1 ? "physically contiguous" : "not physically contiguous", runs,
-           runs == 1 ? "" : "s");
     service();   /* the drop buffers go in: the device can receive from now on */
 }

@@ -20,6 +20,7 @@
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
+#include <kernel/trace.h>
 #include <kernel/vspace.h>
 #include <sel/elf64.h>
 #include <sel/bootinfo.h>
@@ -480,11 +481,13 @@ NORETURN void boot_main(word_t hartid, paddr_t dtb_pa)
         printk("kernel: reserved 0x%lx-0x%lx\n", platform.reserved[i].base,
                platform.reserved[i].base + platform.reserved[i].size);
 
+    TRACE_INIT(boot_alloc);
     plic_init(platform.plic_base, platform.plic_num_sources);
     num_irqs = platform.plic_num_sources < MAX_IRQS ? platform.plic_num_sources : MAX_IRQS;
     hart_init_local(h);
 
     struct tcb *root = create_root_task();
+    TRACE_THREAD_NAME(root);
 
     /*
      * Start the other harts at the same address and argument OpenSBI gave us

@@ -14,6 +14,7 @@
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
+#include <kernel/trace.h>
 #include <kernel/untyped.h>
 #include <kernel/user_interrupt.h>
 #include <kernel/vspace.h>
@@ -138,6 +139,7 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
         if (!inv.buffer && inv.length > SEL_FAST_MESSAGE_REGISTERS)
             inv.length = SEL_FAST_MESSAGE_REGISTERS;
         word_t err = SEL_NO_ERROR;
+        TRACE_INVOKE_BEGIN(t, cap->type, inv.label, cptr);
         unsigned extra = (unsigned)sel_msginfo_extra_caps(info);
         for (unsigned i = 0; i < extra && inv.buffer; i++) {
             struct lookup e = lookup_cap(t, inv.buffer[IPCBUF_CAPS(i)]);
@@ -151,6 +153,7 @@ static void handle_invocation(struct tcb *t, bool is_call, bool blocking)
             preemption_start();
             err = decode_object_invocation(&inv);
         }
+        TRACE_INVOKE_END(t, inv.label, err);
         if (err == KERNEL_PREEMPTED) {
             /* Stopped at a preemption point, all consistent: back to the ecall, to be made again. */
             t->ctx.regs[REG_PC] -= 4;
@@ -272,6 +275,7 @@ static void debug_name_thread(struct tcb *t)
     for (; i + 1 < sizeof(target->name) && name[i]; i++)
         target->name[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
     target->name[i] = 0;
+    TRACE_THREAD_NAME(target);
     debug_answer(t, SEL_NO_ERROR, 0);
 }
 
@@ -451,6 +455,9 @@ void handle_syscall(struct tcb *t)
         t->ctx.regs[REG_A0] = l.slot ? l.slot->cap.type : SEL_CAP_TYPE_NULL;
         break;
     }
+    case SEL_SYS_DEBUG_TRACE:
+        trace_syscall(t);
+        break;
     case SEL_SYS_DEBUG_NAME_THREAD:
         if (debug_authorized(t))
             debug_name_thread(t);

@@ -10,6 +10,7 @@
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
+#include <kernel/trace.h>
 
 static void queue_remove(struct endpoint *ep, struct tcb *t)
 {
@@ -120,6 +121,7 @@ static void transfer(struct tcb *sender, struct tcb *receiver, word_t badge, boo
 void endpoint_send(struct endpoint *ep, struct tcb *sender, word_t badge, bool can_grant,
                    bool can_grant_reply, bool blocking, bool is_call)
 {
+    TRACE_IPC_SEND(ep, sender, badge, blocking, is_call);
     if (ep->state != EP_RECV) {
         if (!blocking)
             return;
@@ -146,6 +148,7 @@ void endpoint_send(struct endpoint *ep, struct tcb *sender, word_t badge, bool c
 
 void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking)
 {
+    TRACE_IPC_RECV(ep, receiver);
     if (ep->state != EP_SEND) {
         if (!blocking) {
             receiver->ctx.regs[REG_A0] = 0;
@@ -209,6 +212,7 @@ void endpoint_reply(struct tcb *replier)
     reply_unlink(replier);
     if (caller->state != THREAD_BLOCKED_ON_REPLY)
         return;
+    TRACE_IPC_REPLY(replier, caller);
     if (caller->fault) {
         fault_reply(caller, replier);
         return;
@@ -266,6 +270,7 @@ static const char *fault_name(struct tcb *t)
 
 void fault_deliver(struct tcb *t)
 {
+    TRACE_FAULT(t);
     struct cap *handler = &t->slots[TCB_FAULT_EP].cap;
     if (handler->type == SEL_CAP_TYPE_ENDPOINT && (handler->rights & SEL_CAN_WRITE)) {
         endpoint_send(endpoint_of(handler), t, handler->data, false, false, true, true);

@@ -25,6 +25,7 @@
 #include <kernel/platform.h>
 #include <kernel/notification.h>
 #include <kernel/printk.h>
+#include <kernel/trace.h>
 #include <kernel/user_interrupt.h>
 #include "../arch/riscv/plic.h"
 
@@ -86,6 +87,7 @@ static void irq_raise(unsigned irq)
 {
     irq_in_service[irq] = true;
     struct cap *target = &irq_target[irq].cap;
+    TRACE_IRQ(irq, target->type);
     switch (target->type) {
     case SEL_CAP_TYPE_NOTIFICATION:
         notification_signal(notification_of(target), target->data);

@@ -12,6 +12,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/notification.h>
 #include <kernel/sched.h>
+#include <kernel/trace.h>
 
 static void alarm_remove(struct notification *n);
 
@@ -25,6 +26,7 @@ static void deliver(struct tcb *t, word_t word)
 
 void notification_signal(struct notification *n, word_t badge)
 {
+    TRACE_SIGNAL(n, badge);
     switch (n->state) {
     case NTFN_IDLE: {
         struct tcb *bound = n->bound_tcb;
@@ -54,6 +56,7 @@ void notification_signal(struct notification *n, word_t badge)
 void notification_wait(struct notification *n, struct tcb *t, bool blocking)
 {
     if (n->state == NTFN_ACTIVE) {
+        TRACE_SIGNAL_TAKEN(n, t, n->word);
         t->ctx.regs[REG_A0] = n->word;
         t->ctx.regs[REG_A1] = 0;
         n->word = 0;

@@ -20,6 +20,7 @@
 #include <kernel/notification.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
+#include <kernel/trace.h>
 #include <kernel/user_interrupt.h>
 #include <sel/uintr_csrs.h>
 
@@ -47,6 +48,7 @@ bool user_interrupt_deliverable(struct tcb *t) { return deliverable(t, csrs_of(t
 
 void user_interrupt_raise(struct user_interrupt *u, word_t bits)
 {
+    TRACE_TOKEN_RAISE(u, bits);
     /*
      * Bits already pending change nothing: the thread takes them once, as
      * it would have, so a flood of tokens costs it nothing more than the
@@ -97,6 +99,7 @@ void user_interrupt_deliver(struct tcb *t)
     word_t bits = deliverable(t, csrs);
     if (!bits)
         return;
+    TRACE_TOKEN_DELIVER(t, bits);
     struct user_interrupt *u = t->bound_uintr;
     u->pending &= ~bits;
     memcpy(t->uintr_saved, t->ctx.regs, sizeof(t->uintr_saved));

@@ -1,5 +1,6 @@
 /* C start-up of a component thread (linked into components only). */
 #include <sel/glue.h>
+#include <sel/trace.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@ void __sel_component_start(sel_word_t role, sel_ipc_buffer_t *ipc_buffer, sel_cp
 {
     __sel_ipc_buffer = ipc_buffer;
     sel_debug_cap = debug_cap;
+    SEL_TRACE_THREAD_START();
     if (role == 0)
         __libc_init_array();
     __glue_main(role);

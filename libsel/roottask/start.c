@@ -2,6 +2,7 @@
 #include <picolibc.h>
 #include <picotls.h>
 #include <sel/sel.h>
+#include <sel/trace.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +22,7 @@ void __sel_start(const sel_bootinfo_t *bi)
     bootinfo = bi;
     sel_debug_cap = SEL_CAP_DEBUG;
     __sel_ipc_buffer = (sel_ipc_buffer_t *)bi->ipc_buffer;
+    SEL_TRACE_THREAD_START();
     __libc_init_array();
     exit(main());
 }

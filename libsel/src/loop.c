@@ -1,6 +1,7 @@
 /* The event loop (sel/loop.h). */
 #include <sel/loop.h>
 #include <sel/notification.h>
+#include <sel/trace.h>
 #include <sel/uintr.h>
 
 /* The one syscall a loop sleeps in (loop_sleep.S): returns false if a token came first. */
@@ -115,6 +116,7 @@ static bool anything_ready(sel_loop_t *loop);
 
 bool sel_loop_turn(sel_loop_t *loop)
 {
+    SEL_TRACE_TURN_START(begin);
     bool ran = false;
     loop->turns++;
     /*
@@ -153,6 +155,7 @@ bool sel_loop_turn(sel_loop_t *loop)
             ran = true;
         }
     }
+    SEL_TRACE_TURN(begin, loop->turns, ran);
     return ran;
 }
 

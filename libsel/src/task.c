@@ -1,6 +1,7 @@
 /* Tasks: coroutines with priorities inside one thread (sel/task.h). */
 #include <sel/loop.h>
 #include <sel/task.h>
+#include <sel/trace.h>
 #include <stdio.h>
 
 extern char sel__task_entry[];
@@ -76,6 +77,7 @@ static void switch_away(sel_tasks_t *sched, sel_task_t *task)
 {
     check_stack(task);
     sel_task_t *next = ready_pop(sched);
+    SEL_TRACE_TASK_SWITCH(task, next);
     current_task = next;
     sel__task_switch_to(&task->sp, next ? next->sp : sched->starter_sp);
 }
@@ -97,6 +99,7 @@ _Noreturn void sel__task_main(sel_task_t *task)
     sel_completion_complete(&task->finished, 0);
     sel_tasks_t *sched = task->sched;
     sel_task_t *next = ready_pop(sched);
+    SEL_TRACE_TASK_SWITCH(task, next);
     current_task = next;
     sel_word_t dead_sp;     /* its stack is free now: nothing resumes it */
     sel__task_switch_to(&dead_sp, next ? next->sp : sched->starter_sp);
@@ -132,6 +135,7 @@ bool sel_tasks_run(sel_tasks_t *sched)
     bool ran = sched->ready != NULL;
     sel_task_t *next;
     while ((next = ready_pop(sched))) {
+        SEL_TRACE_TASK_SWITCH((sel_task_t *)NULL, next);
         current_task = next;
         sel__task_switch_to(&sched->starter_sp, next->sp);
     }
@@ -153,6 +157,7 @@ sel_word_t sel__task_requeue(sel_task_t *task, sel_task_t *next)
     task->next = *link;
     *link = task;
     task->sched->ready = next->next;
+    SEL_TRACE_TASK_SWITCH(task, next);
     current_task = next;
     return next->sp;
 }

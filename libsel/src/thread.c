@@ -2,6 +2,7 @@
 #include <picolibc.h>
 #include <picotls.h>
 #include <sel/thread.h>
+#include <sel/trace.h>
 #include <string.h>
 
 #define STACK_PAGES 4
@@ -19,6 +20,7 @@ static void thread_entry(sel_thread_fn fn, void *arg, void *tls, sel_ipc_buffer_
     _init_tls(tls);
     _set_tls(tls);
     sel_set_ipc_buffer(ipc);
+    SEL_TRACE_THREAD_START();
     fn(arg);
     sel_tcb_suspend(tcb);
 }

@@ -10,6 +10,10 @@ only codegen's part of the link is under test).
   component with the largest heap there is (64M) links.
 * missing_handler: a provider that leaves out a procedure fails to link
   with a message naming the handler, its port and the sources.
+* ring_clients: a provided ring port with three clients (data regions, a
+  token, two ports of one client) and one with none: every generated ring
+  name compiles and links, and the constants page's symbols are where the
+  layout put them.
 """
 import os
 import re
@@ -88,6 +92,20 @@ class GeneratedGlueBuilds(unittest.TestCase):
         root, out = self.generate("edge_names")
         result = self.link(out, "b", self.compile(root, out, "b", "b"))
         self.assertEqual((result.returncode, result.stderr), (0, ""))
+
+    def test_rings_with_several_clients_and_data_regions_compile_and_link(self):
+        root, out = self.generate("ring_clients")
+        for component in ("server", "client", "other"):
+            with self.subTest(component=component):
+                result = self.link(out, component, self.compile(root, out, component, component))
+                self.assertEqual((result.returncode, result.stderr), (0, ""))
+        _, spec = helpers.load_layout(root)
+        server = next(c for c in spec.components if c.name == "server")
+        symbols = subprocess.run([CC.replace("gcc", "nm"), os.path.join(out, "components", "server", "out.elf")],
+                                 capture_output=True, text=True, check=True).stdout
+        for symbol, (offset, _) in server.constants.items():
+            self.assertIn(f"{server.constants_vaddr + offset:016x} A {symbol}\n", symbols)
+        self.assertEqual(sorted(server.constants), ["big_paddr", "glue_jobs_data_paddr", "queues_paddr"])
 
     def test_a_missing_handler_is_named_by_the_link(self):
         root, out = self.generate("missing_handler")

@@ -163,7 +163,9 @@ class DemoSystem(LayoutChecks, unittest.TestCase):
 
     def test_ring_frames_are_shared_and_each_side_can_wake_the_other(self):
         c, s = self.glue("client", "rings", "jobs"), self.glue("server", "rings", "jobs")
-        self.assertEqual(self.mapping_at("client", c["vaddr"]).frame, self.mapping_at("server", s["vaddr"]).frame)
+        self.assertEqual(len(s["peers"]), 1)                            # one client
+        self.assertEqual(self.mapping_at("client", c["vaddr"]).frame,
+                         self.mapping_at("server", s["peers"][0]["vaddr"]).frame)
         self.assertEqual((c["role"], s["role"]), ("client", "server"))
         self.assertEqual(c["entries"], 16)
         # system.yaml says wake: token, and the server runs the event loop: its wake-up is a token.
@@ -237,6 +239,7 @@ class MultiSystem(LayoutChecks, unittest.TestCase):
         server = self.comp("server")
         self.assertIs(irqs[0].notification, server.notification)
         self.assertEqual(irqs[0].badge, 1 << server.notification_bits["irq serial 10"])
+        self.assertIsNone(irqs[0].user_interrupt)   # irq: notification, the default
         self.assertEqual(irqs[0].slot, server.slots["irq serial 10"])
         self.assertEqual(sum(1 for o in self.spec.objects if o.type == "device_frame"), 1)
 
@@ -275,8 +278,8 @@ class MultiSystem(LayoutChecks, unittest.TestCase):
         # The worker is a control component with no event loop to divert: it is woken by a notification.
         to_worker = self.cap("server", "ring jobs notify worker")
         self.assertIs(to_worker.obj, self.comp("worker").notification)
-        self.assertEqual((self.glue("server", "rings", "jobs")["woken_by_token"],
-                          self.glue("server", "rings", "jobs")["wakes_by_token"]), (True, False))
+        peer = self.glue("server", "rings", "jobs")["peers"][0]
+        self.assertEqual((peer["woken_by_token"], peer["wakes_by_token"]), (True, False))
         self.assertEqual(sum(1 for o in self.spec.objects if o.type == "user_interrupt"), 1)
 
     def test_control_component_without_rpc_has_one_unbound_thread(self):
@@ -360,6 +363,106 @@ class ConsoleSystem(LayoutChecks, unittest.TestCase):
     def test_the_loader_is_not_a_component(self):
         self.assertNotIn("loader", [c.name for c in self.spec.components])
         self.assertEqual(self.system.console.name, "serial")
+
+
+class RingClients(LayoutChecks, unittest.TestCase):
+    """fixtures/build/ring_clients: three clients on one provided ring port, data regions, a token."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.system, cls.spec = helpers.load_layout(os.path.join(helpers.HERE, "fixtures", "build", "ring_clients"))
+
+    def test_the_clients_are_numbered_in_the_order_of_the_connections_and_named(self):
+        peers = self.glue("server", "rings", "jobs")["peers"]
+        self.assertEqual([(p["index"], p["peer"], p["entries"]) for p in peers],
+                         [(0, "client.a", 32), (1, "client.b", 16), (2, "other", 64)])
+
+    def test_each_connection_has_rings_of_its_own_and_all_wake_the_server_on_one_bit(self):
+        server = self.comp("server")
+        peers = self.glue("server", "rings", "jobs")["peers"]
+        frames = [self.mapping_at("server", p["vaddr"]).frame for p in peers]
+        self.assertEqual(len({f.index for f in frames}), 3)
+        for client, port in (("client", "a"), ("client", "b"), ("other", "jobs")):
+            mine = self.glue(client, "rings", port)
+            self.assertIn(self.mapping_at(client, mine["vaddr"]).frame, frames)
+        bit = server.notification_bits["ring jobs requests"]
+        self.assertEqual(self.glue("server", "rings", "jobs")["bit"], bit)
+        self.assertEqual(len([p for p in server.notification_bits if p.startswith("ring ")]), 1)
+        a, b = self.cap("client", "ring a notify"), self.cap("client", "ring b notify token")
+        other = self.cap("other", "ring jobs notify")
+        self.assertEqual((a.obj, a.badge), (server.notification, 1 << bit))
+        self.assertEqual((b.obj, b.badge), (server.user_interrupt, 1 << bit))
+        self.assertEqual((other.obj, other.badge), (server.notification, 1 << bit))
+        # The server wakes each client with a cap of its own, named by the client's name; client.b's
+        # connection says wake: token, and the client runs the loop: a token.
+        for name, comp, port, obj in (("client.a", "client", "a", "notification"),
+                                      ("client.b token", "client", "b", "user_interrupt"),
+                                      ("other", "other", "jobs", "notification")):
+            cap = self.cap("server", f"ring jobs notify {name}")
+            self.assertEqual((cap.obj, cap.badge), (getattr(self.comp(comp), obj),
+                                                    1 << self.glue(comp, "rings", port)["bit"]))
+
+    def test_a_data_region_is_shared_by_the_two_ends_only_and_contiguous(self):
+        peers = self.glue("server", "rings", "jobs")["peers"]
+        a, other = self.glue("client", "rings", "a"), self.glue("other", "rings", "jobs")
+        self.assertIsNone(self.glue("client", "rings", "b")["data"])
+        self.assertIsNone(peers[1]["data"])
+        for mine, peer, comp, size, page in ((a, peers[0], "client", 64 << 10, 4096),
+                                            (other, peers[2], "other", 2 << 20, 2 << 20)):
+            self.assertEqual((mine["data"]["size"], peer["data"]["size"]), (size, size))
+            count = size // page
+            here = self.frames_at(comp, mine["data"]["vaddr"], count, page)
+            there = self.frames_at("server", peer["data"]["vaddr"], count, page)
+            self.assertEqual(here, there)
+            self.assertTrue(all(f.size_bits == page.bit_length() - 1 for f in here))
+            holders = {m.component.name for m in self.spec.mappings if m.frame in here}
+            self.assertEqual(holders, {comp, "server"})
+            region = next(r for r in self.spec.regions if r.frames[0] is here[0])
+            self.assertEqual(region.frames, here)
+            self.assertEqual([f.index for f in here], list(range(here[0].index, here[0].index + count)))
+
+    def test_the_server_finds_the_regions_physical_bases_in_its_constants_page(self):
+        server = self.comp("server")
+        self.assertEqual(server.constants, {"queues_paddr": (0, 1), "big_paddr": (8, 1),
+                                            "glue_jobs_data_paddr": (16, 3)})
+        page = self.mapping_at("server", server.constants_vaddr)
+        self.assertFalse(page.writable)
+        self.assertIs(page.frame, server.constants_page)
+        peers = self.glue("server", "rings", "jobs")["peers"]
+        dma = {d["name"]: d for d in server.glue["dma"]}
+        patches = sorted((p.offset, p.obj.index) for p in self.spec.patches if p.component is server)
+        self.assertEqual(patches, [(0, self.mapping_at("server", dma["queues"]["vaddr"]).frame.index),
+                                   (8, self.mapping_at("server", dma["big"]["vaddr"]).frame.index),
+                                   (16, peers[0]["data"]["first_frame"].index),
+                                   (32, peers[2]["data"]["first_frame"].index)])
+        for name in ("client", "other"):
+            self.assertIsNone(self.comp(name).constants_vaddr)
+
+    def test_a_dma_region_is_mapped_in_its_component_only_and_contiguous(self):
+        server = self.comp("server")
+        dma = {d["name"]: d for d in server.glue["dma"]}
+        self.assertEqual({n: d["size"] for n, d in dma.items()}, {"queues": 16 << 10, "big": 2 << 20})
+        for name, count, page in (("queues", 4, 4096), ("big", 1, 2 << 20)):
+            frames = self.frames_at("server", dma[name]["vaddr"], count, page)
+            self.assertTrue(all(self.mapping_at("server", dma[name]["vaddr"] + i * page).writable
+                                for i in range(count)))
+            self.assertEqual([m.component.name for m in self.spec.mappings if m.frame in frames], ["server"] * count)
+            self.assertEqual([c for c in self.spec.caps if c.obj in frames], [])   # no cap: nobody can map it again
+            self.assertIn(frames, [r.frames for r in self.spec.regions])
+
+    def test_interrupts_as_tokens_raise_a_bit_of_the_loop_threads_user_interrupt(self):
+        server = self.comp("server")
+        irqs = [i for i in self.spec.irqs if i.component is server]
+        self.assertEqual(len(irqs), 1)
+        self.assertIs(irqs[0].user_interrupt, server.user_interrupt)
+        self.assertIs(server.threads[0].bound_user_interrupt, server.user_interrupt)
+        self.assertEqual(irqs[0].badge, 1 << server.notification_bits[f"irq serial {irqs[0].irq}"])
+        self.assertEqual(self.comp("server").glue["devices"][0]["irq_mode"], "token")
+        self.assertEqual(sum(1 for o in self.spec.objects if o.type == "user_interrupt" and "server" in o.name), 1)
+
+    def test_an_unconnected_provided_ring_port_has_no_peers_and_no_bit(self):
+        idle = self.glue("server", "rings", "idle")
+        self.assertEqual((idle["peers"], idle["bit"]), ([], None))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ import shutil
 import tempfile
 import unittest
 
+import yaml
+
 import helpers
 from helpers import dtb, generate, layout, model, system
-from selgen import errors, interfaces, schema, yamlpos
+from selgen import errors, harness, interfaces, schema, yamlpos
+from selgen import machine as model_machine
 
 
 def write_files(root, files):
@@ -126,12 +129,12 @@ class SchemaMessages(unittest.TestCase):
     def test_unknown_key_suggests_the_closest(self):
         self.assertEqual(self.check("component: x\nprovide: {a: b}\n"), [
             "component.yaml:2:1: the component has an unknown key 'provide' (known: component, consumes, control, "
-            "dataports, default_handlers, description, emits, optional, provides, sources, uses); did you mean 'provides'?"])
+            "dataports, default_handlers, description, dma, emits, optional, provides, sources, uses); did you mean 'provides'?"])
 
     def test_misspelt_required_key_is_reported_once(self):
         self.assertEqual(self.check("componnet: x\n"), [
             "component.yaml:1:1: the component has an unknown key 'componnet' (known: component, consumes, control, "
-            "dataports, default_handlers, description, emits, optional, provides, sources, uses); did you mean 'component'?"])
+            "dataports, default_handlers, description, dma, emits, optional, provides, sources, uses); did you mean 'component'?"])
 
     def test_missing_required_key(self):
         self.assertEqual(self.check("control: true\n"), ["component.yaml:1:1: the component has no 'component'"])
@@ -350,3 +353,123 @@ class InterfaceTypes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HarnessTestYaml(unittest.TestCase):
+    """codegen --test-component: what test.yaml may set, checked at its lines, and the test system made of it."""
+
+    COMPONENT = ("component: srv\nprovides:\n  blk: blk\n  echo: echo\nuses:\n  up: blk\ndataports: [shared]\n")
+    IDL = {"idl/blk.yaml": "interface: blk\ntypes:\n  - name: m\n    struct:\n      - {name: x, type: uint64}\n"
+                           "ring:\n  request: m\n  response: m\n",
+           "idl/echo.yaml": "interface: echo\nprocedures:\n  - name: ping\n"}
+
+    def project(self, test_yaml):
+        root = tempfile.mkdtemp(prefix="harness-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        write_files(root, {"components/srv/component.yaml": self.COMPONENT, "components/srv/srv.c": "",
+                           "tests/components/srv/test.yaml": test_yaml, **self.IDL})
+        return root
+
+    def problems(self, test_yaml):
+        root = self.project(test_yaml)
+        with self.assertRaises(errors.Problems) as caught:
+            harness.make_test_system("srv", root, os.path.join(root, "out"))
+        return [str(p) for p in caught.exception.problems]
+
+    def test_per_port_settings_name_ports_of_the_right_kind(self):
+        self.assertEqual(self.problems("clients: {blk: 2, up: 2, nope: 1}\nwake: {echo: token}\nsizes: {blk: 4K}\n"), [
+            "tests/components/srv/test.yaml:1:19: 'clients' applies to provided ring ports; 'up' of component "
+            "'srv' is a used ring port",
+            "tests/components/srv/test.yaml:1:26: 'clients' names port 'nope', which component 'srv' does not have "
+            "(its provided ring ports: blk)",
+            "tests/components/srv/test.yaml:2:8: 'wake' applies to ring ports; 'echo' of component 'srv' is a "
+            "provided rpc port",
+            "tests/components/srv/test.yaml:3:9: 'sizes' applies to dataport ports; 'blk' of component 'srv' is a "
+            "provided ring port"])
+
+    def test_values_are_checked_against_the_schema(self):
+        self.assertEqual(self.problems("clients: {blk: 0}\nwake: {blk: tokens}\ndata: {blk: 1.5M}\n"
+                                       "machine: {harts: 9}\n"), [
+            "tests/components/srv/test.yaml:1:16: 'blk' of 'clients' (the driver's connections to a provided ring "
+            "port) is out of range: 0 is not in 1..16",
+            "tests/components/srv/test.yaml:2:13: 'blk' of 'wake' (ring wake-ups) must be one of notification, "
+            "token, not 'tokens'",
+            "tests/components/srv/test.yaml:3:13: 'blk' of 'data' (ring data regions) must be a size such as "
+            "4096, 16K, 2M or 1G, not '1.5M'",
+            "tests/components/srv/test.yaml:4:18: 'harts' of 'machine' is out of range: 9 is not in 1..8"])
+
+    def test_clients_give_the_driver_a_port_each_with_the_ports_settings(self):
+        root = self.project("clients: {blk: 3}\ndata: {blk: 64K}\nwake: {blk: token}\nentries: {blk: 16}\n"
+                            "machine: {harts: 1}\n")
+        path = harness.make_test_system("srv", root, os.path.join(root, "out"))
+        with open(path, encoding="utf-8") as f:
+            test_system = yaml.safe_load(f)
+        with open(os.path.join(root, "out", "driver", "component.yaml"), encoding="utf-8") as f:
+            driver = yaml.safe_load(f)
+        self.assertEqual(test_system["machine"], {"harts": 1})
+        rings = [c for c in test_system["connections"] if c["to"] == "srv.blk"]
+        self.assertEqual([c["from"] for c in rings], ["driver.blk", "driver.blk_1", "driver.blk_2"])
+        for c in rings:
+            self.assertEqual((c["kind"], c["data"], c["wake"], c["entries"]), ("ring", "64K", "token", 16))
+        self.assertEqual(driver["uses"], {"blk": "blk", "blk_1": "blk", "blk_2": "blk", "echo": "echo"})
+
+
+class MachineDevices(unittest.TestCase):
+    """machine: disk and network: what codegen checks, the QEMU arguments, the slots devices land in."""
+
+    def project(self, machine, devices="[disk, network]"):
+        root = tempfile.mkdtemp(prefix="machine-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        write_files(root, {
+            "system.yaml": f"machine: {machine}\ncomponents:\n"
+                           f"  - {{name: drv, source: components/drv, priority: 100, devices: {devices}}}\n",
+            "components/drv/component.yaml": "component: drv\n", "components/drv/drv.c": "",
+            "web/index.html": "<p>hello</p>\n", "disk.img": "\0" * 4096})
+        return root
+
+    def qemu_args(self, root):
+        s = helpers.load(root)
+        return s, model_machine.qemu_args(s.machine, os.path.join(root, "out"), root)
+
+    def test_a_folder_disk_and_a_network_land_in_the_top_two_slots_in_that_order(self):
+        root = self.project("{disk: {folder: web}, network: {forward: [{host: 8080, guest: 80}, "
+                            "{host: 2222, guest: 22}]}}", devices="[disk, {node: network, as: nic}]")
+        s, args = self.qemu_args(root)
+        self.assertEqual(args, ["-smp", "2", "-m", "256M",
+                                "-drive", "file=out/disk.img,format=raw,if=none,id=disk0",
+                                "-device", "virtio-blk-device,drive=disk0",
+                                "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:2222-:22",
+                                "-device", "virtio-net-device,netdev=net0"])
+        self.assertEqual([d.dt.name for d in s.instances[0].devices], ["virtio_mmio@10008000", "virtio_mmio@10007000"])
+
+    def test_a_network_alone_takes_the_top_slot_and_an_image_is_used_as_it_is(self):
+        root = self.project("{network: {}}", devices="[{node: network, as: nic}]")
+        s, args = self.qemu_args(root)
+        self.assertEqual(args[4:], ["-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"])
+        self.assertEqual([(d.name, d.dt.name) for d in s.instances[0].devices], [("nic", "virtio_mmio@10008000")])
+        root = self.project("{disk: {image: disk.img}}", devices="[disk]")
+        s, args = self.qemu_args(root)
+        self.assertEqual(args[4:], ["-drive", "file=disk.img,format=raw,if=none,id=disk0",
+                                    "-device", "virtio-blk-device,drive=disk0"])
+
+    def test_the_generated_build_rules_make_a_folder_disk_with_mkdisk(self):
+        root = self.project("{disk: {folder: web, size: 80M}}", devices="[disk]")
+        s = helpers.load(root)
+        out = os.path.join(root, "out")
+        generate.generate(s, layout.build(s), out, root, os.path.join(root, "system.yaml"))
+        with open(os.path.join(out, "generated.mk"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("SYS_DISK := out/disk.img\n", text)
+        self.assertIn("\t$(Q)tools/mkdisk web $@ 80M\n", text)
+        with open(os.path.join(out, "qemu-args"), encoding="utf-8") as f:
+            self.assertEqual(f.read().splitlines()[4:6], ["-drive", "file=out/disk.img,format=raw,if=none,id=disk0"])
+
+    def test_a_size_too_small_for_the_folders_files_is_refused_at_the_size(self):
+        root = self.project("{disk: {folder: web, size: 70M}}", devices="[disk]")
+        with open(os.path.join(root, "web", "big.bin"), "wb") as f:
+            f.truncate(80 << 20)   # sparse: 80M of size, no room on the disk
+        with self.assertRaises(errors.Problems) as caught:
+            helpers.load(root)
+        self.assertEqual([str(p) for p in caught.exception.problems],
+                         ["system.yaml:1:37: the disk is 70M, but the files of 'web' need 82M; make it larger (or "
+                          "leave 'size' out)"])

@@ -120,6 +120,24 @@ def systems_with_one_file_name_build_in_folders_of_their_own():
 
 # ---- the machine a system describes --------------------------------------------------------
 
+DEVICES_SYSTEM = "tests/system/devices/system.yaml"
+
+
+@case
+def qemu_args_give_the_machine_its_harts_disk_and_network():
+    # What make run, make debug and the system tests boot with: codegen's qemu-args after the fixed flags.
+    args = make_ok("-s", "qemu-args", f"SYSTEM={DEVICES_SYSTEM}").split()
+    folder = sys_out(DEVICES_SYSTEM)
+    want = ["-smp", "1", "-m", "256M", "-drive", f"file={folder}/disk.img,format=raw,if=none,id=disk0",
+            "-device", "virtio-blk-device,drive=disk0", "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:0-:80",
+            "-device", "virtio-net-device,netdev=net0"]
+    at = args.index("-smp") if "-smp" in args else -1
+    check(args[at:at + len(want)] == want, f"make qemu-args gave {args}")
+    check(os.path.getsize(os.path.join(folder, "disk.img")) == 66 << 20, "the disk image was not made (66M)")
+    args = make_ok("-s", "qemu-args", f"SYSTEM={DEVICES_SYSTEM}", "SMP=2").split()
+    check(args[args.index("-kernel") - 2:args.index("-kernel")] == ["-smp", "2"],
+          f"SMP=2 on make's command line does not come last: {args}")
+
 @case
 def make_run_boots_on_the_machine_the_system_describes():
     results = os.path.join(SCRATCH, "run-machine.txt")

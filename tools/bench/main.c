@@ -14,6 +14,7 @@
 #include <sel/ring.h>
 #include <sel/task.h>
 #include <sel/thread.h>
+#include <sel/trace.h>
 #include <sel/uintr.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,31 @@ static void bench_ipc_roundtrip(sel_allocator_t *alloc)
         samples[i] = b - a - read_overhead;
     }
     printf("BENCH ipc_roundtrip_instructions %lu\n", (unsigned long)median(samples, ROUNDS));
+}
+
+/*
+ * ---- One kernel trace record (a tracing build only: make bench runs this image built with TRACE=1 too) ----
+ *
+ * DebugTrace's mark writes n records in a loop: the difference between n = 64 and n = 0, over 64, is one
+ * record and a turn of that loop (three instructions).  It runs before the buffer has filled (it keeps its
+ * first records; a full one costs less), and a kernel without tracing refuses, so nothing is printed there.
+ */
+static void bench_trace_event(void)
+{
+    static sel_word_t none[ROUNDS];
+    if (sel_debug_trace_mark(0, 0) != SEL_NO_ERROR)
+        return;
+    for (int i = 0; i < ROUNDS; i++) {
+        sel_word_t a = rdinstret();
+        sel_debug_trace_mark(0, (sel_word_t)i);
+        sel_word_t b = rdinstret();
+        sel_debug_trace_mark(SEL_TRACE_MARK_MAX, (sel_word_t)i);
+        sel_word_t c = rdinstret();
+        none[i] = b - a;
+        samples[i] = c - b;
+    }
+    sel_word_t marks = median(samples, ROUNDS) - median(none, ROUNDS);
+    printf("BENCH trace_event_instructions %lu\n", (unsigned long)((marks + SEL_TRACE_MARK_MAX / 2) / SEL_TRACE_MARK_MAX));
 }
 
 /* ---- Signal that wakes a higher-priority waiter in another address space ---- */
@@ -930,6 +956,7 @@ int main(void)
     printf("bench: rdinstret pair costs %lu instructions (subtracted)\n", (unsigned long)read_overhead);
     bench_null_syscall();
     bench_ipc_roundtrip(&alloc);
+    bench_trace_event();
     bench_signal_wakeup(&alloc);
     bench_ipc_call_one_way(&alloc);
     bench_ipc_roundtrip_cross_hart(&alloc);

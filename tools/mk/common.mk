@@ -1,6 +1,7 @@
 # Shared by the top-level Makefile and tools/mk/system.mk: the toolchain,
 # flags, the kernel's objects, libsel, and how a bootable image is made.
 
+include tools/mk/trace.mk
 BUILD      ?= build
 # Commands are printed only with V=1.
 ifeq ($(V),1)
@@ -18,10 +19,14 @@ QEMU       := qemu-system-riscv64
 FIRMWARE   := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 SMP        ?= 2
 MEMORY     ?= 256M
-# QEMU's virt machine with $(1) harts and $(2) of memory (a system's own come from its `machine`:
-# tools/mk/system.mk); modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
-qemu_flags  = -machine virt -smp $(1) -m $(2) -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
+# QEMU's virt machine; modern virtio-mmio (version 2) for every virtio device, as the drivers expect.
+# A system's harts, memory, disk and network follow, from its `machine:` (codegen writes them, one argument
+# per line, to the system's qemu-args: tools/mk/system.mk); the root-task images get $(SMP) and $(MEMORY).
+QEMU_BASE_FLAGS = -machine virt -nographic -bios $(FIRMWARE) -global virtio-mmio.force-legacy=false
+qemu_flags  = $(QEMU_BASE_FLAGS) -smp $(1) -m $(2)
 QEMU_FLAGS  = $(call qemu_flags,$(SMP),$(MEMORY))
+# SMP=n on make's command line boots a system on n harts whatever its machine says (for one-hart figures).
+SMP_OVERRIDE = $(if $(filter command line,$(origin SMP)),-smp $(SMP))
 # Where the system described by file $(1) is built: build/systems/ and the file's path in the project
 # (build/systems/system.yaml/, build/systems/examples/fault.yaml/), so two files of one name never share
 # a folder, and no folder lies inside another (a file is not a folder); a file outside the project is
@@ -34,11 +39,11 @@ CODEGEN    := codegen/codegen
 ARCH_FLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64
 WARNINGS   := -Wall -Wextra -Werror -Wno-unused-parameter
 KERNEL_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany -std=c11 -O2 -g -ffreestanding -fno-stack-protector \
-                 -fno-pic $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP
+                 -fno-pic $(WARNINGS) -Ikernel/include -Ilibsel/include -MMD -MP $(KERNEL_TRACE_CFLAGS)
 KERNEL_LDFLAGS := $(ARCH_FLAGS) -nostdlib -static -T kernel/arch/riscv/kernel.ld -Wl,--build-id=none \
                   -Wl,--no-warn-rwx-segments
 USER_CFLAGS := $(ARCH_FLAGS) -mcmodel=medany --specs=picolibc.specs -std=c11 -O2 -g $(WARNINGS) -Ilibsel/include \
-               -ffunction-sections -fdata-sections -MMD -MP
+               -ffunction-sections -fdata-sections -MMD -MP $(USER_TRACE_CFLAGS)
 USER_LDFLAGS := $(ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -T libsel/user.ld -Wl,--gc-sections \
                 -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 COMPONENT_CFLAGS := $(USER_CFLAGS)

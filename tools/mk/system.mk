@@ -48,21 +48,23 @@ $(SYS_OUT)/image.archive: $(SYS_OUT)/loader.elf $(SYS_ELFS) tools/mkarchive.py
 
 $(eval $(call image,$(SYS_OUT)/image,$(SYS_OUT)/image.archive))
 
-# The machine the system describes (its `machine:` harts and memory, in generated.mk).
-SYS_QEMU_FLAGS = $(call qemu_flags,$(SYS_HARTS),$(SYS_MEMORY))
+# The machine the system describes: its `machine:` (harts, memory, disk, network), as codegen wrote it.
+SYS_QEMU_FLAGS = $(QEMU_BASE_FLAGS) $(shell cat $(SYS_OUT)/qemu-args) $(SMP_OVERRIDE)
 
 .PHONY: image run debug qemu-args
-image: $(SYS_OUT)/image.bin
+# The image, and the machine's disk if codegen says to make one (SYS_DISK, in generated.mk).
+image: $(SYS_OUT)/image.bin $(SYS_DISK)
 
-run: $(SYS_OUT)/image.bin
-	$(QEMU) $(SYS_QEMU_FLAGS) -kernel $<
+# With TRACE=1, QEMU runs under tools/trace/trace, which records the trace (tools/mk/trace.mk).
+run: $(SYS_OUT)/image.bin $(SYS_DISK)
+	$(TRACE_RUN) $(QEMU) $(SYS_QEMU_FLAGS) -kernel $<
 
 # The arguments after $(QEMU) that boot the system, on one line (for tools/run-system-tests.sh, bench-system.py).
-qemu-args: $(SYS_OUT)/image.bin
+qemu-args: $(SYS_OUT)/image.bin $(SYS_DISK)
 	@echo $(SYS_QEMU_FLAGS) -kernel $<
 
 # GDB_COMMANDS=file runs a gdb command file once gdb is attached; GDB_PORT=n picks the stub's port.
-debug: $(SYS_OUT)/image.bin
+debug: $(SYS_OUT)/image.bin $(SYS_DISK)
 	@tools/debug.sh --console $(BUILD)/logs/debug-console.log $(if $(GDB_PORT),--port $(GDB_PORT)) \
 	    $(if $(GDB_COMMANDS),--commands $(GDB_COMMANDS)) $(SYS_OUT)/image.elf $(SYS_OUT)/loader.elf $(SYS_ELFS) \
 	    -- $(QEMU) $(SYS_QEMU_FLAGS) -kernel $<

@@ -4,6 +4,7 @@
 
 #include <kernel/kernel.h>
 #include <kernel/lock.h>
+#include <kernel/trace.h>
 #include <kernel/vspace.h>
 #include "csr.h"
 
@@ -62,6 +63,7 @@ static inline __attribute__((always_inline)) void account_switch(struct hart *h,
 /* Runs next on this hart; does not return. */
 static inline __attribute__((always_inline)) NORETURN void switch_to_user(struct hart *h, struct tcb *next)
 {
+    TRACE_KERNEL_EXIT(h, next);
     if (h->charged != next)
         account_switch(h, next);
     switch_address_space(h, next);

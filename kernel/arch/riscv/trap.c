@@ -9,6 +9,7 @@
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/trace.h>
 #include <kernel/vspace.h>
 #include <kernel/endpoint.h>
 #include <kernel/notification.h>
@@ -47,6 +48,7 @@ void timer_rearm(struct hart *h)
 
 static void handle_interrupt(struct hart *h, word_t code)
 {
+    TRACE_INTERRUPT(h, code);
     switch (code) {
     case IRQ_S_SOFT:
         /* Another hart queued a thread for us or wants us to stop one (see sched.c). */
@@ -131,6 +133,7 @@ void handle_trap(struct user_context *ctx, word_t scause)
 
 void handle_trap_locked(struct hart *h, struct tcb *t, word_t scause)
 {
+    TRACE_KERNEL_ENTER(h, t, scause);
     h->kernel_entries++;
     if (scause & SCAUSE_INTERRUPT) {
         h->interrupt_entries++;
@@ -160,6 +163,7 @@ static __attribute__((noinline)) void idle_wait(struct hart *h)
 static void wait_for_interrupt(struct hart *h)
 {
     /* The wait is idle time (DebugCpuTime); its end is read before the lock, which may make us spin. */
+    TRACE_IDLE_ENTER(h);
     account_switch(h, NULL);
     h->idling = true;
     kernel_unlock();
@@ -173,6 +177,7 @@ static void wait_for_interrupt(struct hart *h)
     h->idle_instructions += woke - h->charged_since;
     h->charged_since = woke;
     h->idling = false;
+    TRACE_IDLE_EXIT(h);
     pending = csr_read(sip) & csr_read(sie);
     if (pending & SIP_SSIP)
         handle_interrupt(h, IRQ_S_SOFT);

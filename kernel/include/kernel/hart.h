@@ -26,6 +26,9 @@ struct hart {
     word_t ipis_sent;               /* IPIs this hart sent to others */
     unsigned preempt_work;          /* work since the last look at interrupts (preempt.h) */
     bool fastpath_on;               /* stvec is trap_entry, not trap_entry_without_fastpath */
+#ifdef KERNEL_TRACE
+    struct sel_trace_hart *trace;   /* this hart's trace buffer (kernel/trace.h) */
+#endif
     /*
      * CPU accounting (DebugCpuTime): the instructions since charged_since
      * (an instret reading) go to the thread charged, or while idling (in

@@ -28,6 +28,7 @@ enum sel_syscall {
     SEL_SYS_DEBUG_PUT_CHAR = -9,       /* a0 = the character */
     SEL_SYS_DEBUG_HALT = -11,          /* [debug cap] a2 = exit status: powers off */
     SEL_SYS_DEBUG_CAP_IDENTIFY = -12,  /* a0 = cptr in, cap type out */
+    SEL_SYS_DEBUG_TRACE = -13,         /* a0 = sel_trace_op in, error out; a2, a3 its arguments (sel/trace_record.h) */
     SEL_SYS_DEBUG_NAME_THREAD = -14,   /* [debug cap] a2 = TCB cptr, the name in the IPC buffer */
     SEL_SYS_NULL = -15,                /* does nothing: the cost of entering and leaving the kernel */
     SEL_SYS_DEBUG_PUT_STRING = -16,    /* a0 = length; the bytes are the IPC buffer's message words */

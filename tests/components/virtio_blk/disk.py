@@ -15,6 +15,7 @@ WRITTEN = [                          # (first sector, sectors) the tests write, 
     (2048, 1024),                    # the pattern: 128 writes of 4 KiB, 32 in flight
     (4000, 2),                       # a write whose data crosses a page boundary of the data region
     (SECTORS - 1, 1),                # the last sector of the disk
+    (6000, 16),                      # the second client's writes, while the first reads
 ]
 
 

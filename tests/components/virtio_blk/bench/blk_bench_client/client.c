@@ -66,10 +66,15 @@ struct figures {
     uint64_t instructions, spinner, entries;
 };
 
+/* Kernel entries need the debug capability, which a system's components do not get: then they are not counted. */
+static bool counts_entries = true;
+
 static struct figures sample(void)
 {
     struct figures f;
-    f.entries = sel_debug_kernel_entries();
+    sel_kernel_entries_t k = { 0 };
+    counts_entries = counts_entries && sel_debug_kernel_entries(&k) == SEL_NO_ERROR;
+    f.entries = k.entries;
     f.spinner = *spinner_turns;
     f.instructions = instret();
     return f;
@@ -91,13 +96,12 @@ static uint64_t measure(const char *name, unsigned depth, unsigned reads)
     uint64_t idle = (after.spinner - before.spinner) * SPIN_INSTRUCTIONS;
     uint64_t busy = total - idle;
     uint64_t entries = after.entries - before.entries;
-    printf("blk_bench: %s: %u reads of 4 KiB: %llu instructions, %llu of them idle: %llu busy per read, "
-           "%llu.%03llu kernel entries per read\n",
-           name, reads, (unsigned long long)total, (unsigned long long)idle, (unsigned long long)(busy / reads),
-           (unsigned long long)(entries / reads), (unsigned long long)(entries * 1000 / reads % 1000));
+    printf("blk_bench: %s: %u reads of 4 KiB: %llu instructions, %llu of them idle: %llu busy per read\n",
+           name, reads, (unsigned long long)total, (unsigned long long)idle, (unsigned long long)(busy / reads));
     printf("BENCH blk_read_4k_%s_instructions %llu\n", name, (unsigned long long)(busy / reads));
-    printf("BENCH blk_kernel_entries_per_request_%s %llu.%03llu\n", name, (unsigned long long)(entries / reads),
-           (unsigned long long)(entries * 1000 / reads % 1000));
+    if (counts_entries)
+        printf("BENCH blk_kernel_entries_per_request_%s %llu.%03llu\n", name, (unsigned long long)(entries / reads),
+               (unsigned long long)(entries * 1000 / reads % 1000));
     return busy / reads;
 }
 
@@ -107,5 +111,8 @@ int run(void)
     measure("qd1", 1, 2000);
     measure("qd32", 32, 8000);
     printf("blk_bench: %u reads failed\nBENCH DONE\n", failures);
+    if (!counts_entries)
+        printf("blk_bench: no debug capability: kernel entries not counted, and QEMU must be stopped by hand\n");
     sel_debug_halt(failures ? 1 : 0);
+    return 0;
 }
