@@ -360,6 +360,18 @@ class ConsoleSystem(LayoutChecks, unittest.TestCase):
         self.assertEqual(self.spec.loader_clients, [{"component": "shell", "badge": layout.RPC_BADGE, "client": 0}])
         self.assertEqual(self.glue("shell", "rpc_uses", "system")["slot"], caps[0].slot)
 
+    def test_every_other_component_writes_to_the_console_through_a_ring_of_its_own(self):
+        peers = self.glue("serial", "rings", "console")["peers"]
+        others = [c.name for c in self.spec.components if c.name != "serial"]
+        self.assertEqual([p["peer"] for p in peers], others)   # numbered in the order of the components
+        for name in others:
+            with self.subTest(component=name):
+                ring = self.glue(name, "rings", "glue_console")
+                self.assertEqual((ring["role"], ring["peer"], ring["entries"]), ("client", "serial", 16))
+                self.assertIn(self.mapping_at(name, ring["vaddr"]).frame,
+                              [self.mapping_at("serial", p["vaddr"]).frame for p in peers])
+        self.assertEqual([r for r in self.comp("serial").glue["rings"] if r["port"] == "glue_console"], [])
+
     def test_the_loader_is_not_a_component(self):
         self.assertNotIn("loader", [c.name for c in self.spec.components])
         self.assertEqual(self.system.console.name, "serial")
