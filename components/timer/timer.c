@@ -373,7 +373,7 @@ void init(void)
     rtc[RTC_IRQ_ENABLED / 4] = 1;
     sel_loop_add_source(component_loop(), &owed_source);
     uint64_t now = rtc_now();
-    printf("goldfish RTC, %u timeouts for each of %u client%s; the time is %lu.%09lu s (Unix time)\n",
-           PER_CLIENT, TIMEOUTS_CLIENTS, TIMEOUTS_CLIENTS == 1 ? "" : "s", (unsigned long)(now / 1000000000u),
+    printf("goldfish RTC, %u client%s of up to %u timeouts each; the time is %lu.%09lu s (Unix time)\n",
+           TIMEOUTS_CLIENTS, TIMEOUTS_CLIENTS == 1 ? "" : "s", PER_CLIENT, (unsigned long)(now / 1000000000u),
            (unsigned long)(now % 1000000000u));
 }
