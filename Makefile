@@ -105,6 +105,9 @@ $(BUILD)/host/test_cap: tests/host/test_cap.c $(HOST_CAP_SRCS) $(HOST_HEADERS)
 $(BUILD)/host/test_untyped: tests/host/test_untyped.c $(HOST_HEADERS)
 $(BUILD)/host/test_prio_bitmap: tests/host/test_prio_bitmap.c $(HOST_HEADERS)
 $(BUILD)/host/test_console: tests/host/test_console.c kernel/core/console.c $(HOST_HEADERS)
+# The serial's console lines (components/serial/lines.c).
+$(BUILD)/host/test_serial_lines: tests/host/test_serial_lines.c components/serial/lines.c components/serial/lines.h
+$(BUILD)/host/test_serial_lines: HOST_CFLAGS += -Icomponents/serial
 # The ring (libsel/include/sel/ring.h) with its cold half, and two threads for the stress case.
 $(BUILD)/host/test_ring: tests/host/test_ring.c libsel/src/ring.c $(HOST_HEADERS)
 $(BUILD)/host/test_ring: HOST_LIBS = -pthread

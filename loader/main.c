@@ -10,6 +10,7 @@
  * address) and stopped, and the rest of the system runs on.
  */
 #include "elf.h"
+#include "loader.h"
 #include "spec.h"
 
 #include <sel/alloc.h>
@@ -28,6 +29,8 @@ static struct elf_file *elves;          /* each component's ELF */
 static sel_cptr_t fault_ep;
 static sel_cptr_t asid_pool = SEL_CAP_INIT_ASID_POOL;
 static unsigned scratch_slots_used;
+static uint32_t *faults;                /* per component */
+static bool *stopped;                   /* per component: it faulted and was stopped */
 
 static _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static _Noreturn void fail(const char *fmt, ...)
@@ -467,6 +470,28 @@ static const char *fault_kind(sel_word_t label, sel_word_t cause)
     }
 }
 
+/* ---- what system information (loader/system/) reads ------------------------------------------ */
+
+const struct spec *loader_spec(void) { return spec; }
+sel_cptr_t loader_object_cap(uint32_t object) { return object_cap[object]; }
+uint32_t loader_faults(uint32_t component) { return faults[component]; }
+bool loader_stopped(uint32_t component) { return stopped[component]; }
+sel_word_t loader_num_harts(void) { return bi->num_harts; }
+
+/*
+ * The console's component faulted: give the UART back to the kernel (it
+ * prints what the component had not read), so the report below and
+ * everything after it is seen.
+ */
+static void release_console(const struct spec_component *c, uint32_t index)
+{
+    for (uint32_t i = 0; i < spec->num_irqs; i++) {
+        const struct spec_irq *q = &spec->irqs[i];
+        if (q->component == index && q->irq == SEL_IRQ_KERNEL_CONSOLE)
+            sel_cnode_delete(object_cap[c->cnode], q->slot, c->radix);
+    }
+}
+
 static void report_fault(const struct spec_thread *t, sel_msginfo_t info)
 {
     const struct spec_component *c = &spec->components[t->component];
@@ -499,20 +524,39 @@ static void report_fault(const struct spec_thread *t, sel_msginfo_t info)
     printf("\nloader: component '%s' is stopped; the rest of the system runs on\n", c->name);
 }
 
-static _Noreturn void serve_faults(void)
+/*
+ * Faults (badged with the thread's number) and system-information
+ * requests (badged with RPC_BADGE and the client's number: loader_rpc.c)
+ * arrive at one endpoint.  A fault is never answered: the thread stays
+ * stopped; a request is answered at once.
+ */
+static _Noreturn void serve(void)
 {
     for (;;) {
         sel_word_t badge = 0;
         sel_msginfo_t info = sel_recv(fault_ep, &badge);
+        if (badge & LOADER_RPC_BADGE) {
+            sel_reply(loader_rpc(badge, info));
+            continue;
+        }
         if (badge == 0 || badge > spec->num_threads) {
             printf("loader: a fault arrived with unknown badge %lu\n", (unsigned long)badge);
             continue;
         }
         const struct spec_thread *t = &spec->threads[badge - 1];
         const struct spec_component *c = &spec->components[t->component];
-        report_fault(t, info);
+        /* The invocations below reuse the IPC buffer: keep the fault message for the report. */
+        sel_word_t message[8];
+        for (int i = 0; i < 8; i++)
+            message[i] = sel_get_mr(i);
         for (uint32_t i = 0; i < c->num_threads; i++)
             sel_tcb_suspend(object_cap[spec->threads[c->first_thread + i].tcb]);
+        faults[t->component]++;
+        stopped[t->component] = true;
+        release_console(c, t->component);
+        for (int i = 0; i < 8; i++)
+            sel_set_mr(i, message[i]);
+        report_fault(t, info);
     }
 }
 
@@ -524,10 +568,14 @@ int main(void)
            spec->num_components, spec->num_objects, spec->num_caps, spec->num_mappings);
 
     elves = calloc(spec->num_components, sizeof(*elves));
-    if (!elves)
+    faults = calloc(spec->num_components, sizeof(*faults));
+    stopped = calloc(spec->num_components, sizeof(*stopped));
+    if (!elves || !faults || !stopped)
         fail("out of memory");
-    fault_ep = object(SEL_ENDPOINT_OBJECT, 0, "the fault endpoint");
     create_objects();
+    /* The spec's endpoint when components ask us for system information; else one of our own. */
+    fault_ep = spec->loader_endpoint >= 0 ? object_cap[spec->loader_endpoint]
+                                          : object(SEL_ENDPOINT_OBJECT, 0, "the fault endpoint");
 
     for (uint32_t i = 0; i < spec->num_caps; i++) {
         const struct spec_cap *cap = &spec->caps[i];
@@ -562,5 +610,5 @@ int main(void)
     /* Every thread: a component holds no TCB cap; a server thread waits at its gate until init() has run. */
     for (uint32_t i = 0; i < spec->num_threads; i++)
         check(sel_tcb_resume(object_cap[spec->threads[i].tcb]), "starting", spec->threads[i].name);
-    serve_faults();
+    serve();
 }

@@ -122,6 +122,8 @@ struct spec {
     uint32_t num_threads;
     const struct spec_irq *irqs;
     uint32_t num_irqs;
+    /* The endpoint the loader serves (system information) and takes faults on: an object, or -1 (none). */
+    int32_t loader_endpoint;
     const struct spec_region *regions;
     uint32_t num_regions;
     const struct spec_patch *patches;

@@ -14,6 +14,12 @@ once every line has matched, and the system has run on for a settle time
 (--settle) without a fault, QEMU is stopped and the run counts as finished.
 A fault or error line (see FAULT below) that no expected line matches fails
 the run's "no_faults" case; so does QEMU exiting, since a system does not.
+
+Typing: with --typing FILE, or lines "typing: regex => text" in the
+--expect file, text is typed on the console (QEMU's stdin, which -nographic
+connects to the UART) once a line of output, or the unfinished line a
+prompt leaves, matches regex; each rule once, in the file's order.  In text,
+\r is Enter (what a terminal sends), \n a newline, \t a tab.
 """
 import argparse
 import os
@@ -42,6 +48,15 @@ def is_fault(line):
     return bool(FAULT.search(line)) and not KERNEL_BOOT_LINE.match(line)
 
 
+def typing_rule(line, where):
+    """'regex => text' as (compiled regex, bytes to type)."""
+    pattern, sep, text = line.partition(" => ")
+    if not sep:
+        sys.exit(f"{where}: expected 'regex => text'")
+    text = text.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
+    return [re.compile(pattern), text.encode(), False]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -52,11 +67,12 @@ def main():
     ap.add_argument("--expect", help="a file of 'name: regex' lines the output must match")
     ap.add_argument("--settle", type=float, default=2.0,
                     help="with --expect: seconds to keep watching for faults after the last expected line")
+    ap.add_argument("--typing", help="a file of 'regex => text' lines: type text once output matches regex")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command and args.command[0] == "--" else args.command
 
-    expectations = []
+    expectations, typing = [], []
     if args.expect:
         with open(args.expect) as f:
             for number, line in enumerate(f, 1):
@@ -66,12 +82,32 @@ def main():
                 name, sep, pattern = line.partition(": ")
                 if not sep:
                     sys.exit(f"{args.expect}:{number}: expected 'name: regex'")
+                if name == "typing":
+                    typing.append(typing_rule(pattern, f"{args.expect}:{number}"))
+                    continue
                 expectations.append([name, re.compile(pattern), False])
+    if args.typing:
+        with open(args.typing) as f:
+            for number, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if line.strip() and not line.startswith("#"):
+                    typing.append(typing_rule(line, f"{args.typing}:{number}"))
     results, done, problem = [], False, None
     start = time.monotonic()
     with open(args.log, "w") as log:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+        def type_on(text):
+            """Types what the next rule says once text (a line, or the unfinished last one) matches it."""
+            rule = next((r for r in typing if not r[2]), None)
+            if rule and rule[0].search(text):
+                rule[2] = True
+                try:
+                    proc.stdin.write(rule[1])
+                    proc.stdin.flush()
+                except OSError:
+                    pass   # QEMU has gone: the run's end says why
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         buf = b""
@@ -115,6 +151,10 @@ def main():
                     done = True
                 if not args.quiet or m or "FAIL" in line or "kernel:" in line:
                     print(line, flush=True)
+                if typing:
+                    type_on(line)
+            if typing and buf:
+                type_on(buf.decode("utf-8", "replace"))
         status = proc.wait()
         if buf:
             log.write(buf.decode("utf-8", "replace"))

@@ -5,8 +5,11 @@
 #
 #   tests/components/<name>/qemu-args DIR   prints extra QEMU arguments, one per line
 #                                           (a disk image, a netdev...), preparing files in DIR
-#   tests/components/<name>/check DIR       runs after QEMU exits; prints "PASS case" or
-#                                           "FAIL case: why" lines (host-side checks of the image, a pcap)
+#   tests/components/<name>/check DIR LOG   runs after QEMU exits; prints "PASS case" or
+#                                           "FAIL case: why" lines (host-side checks of the image, a pcap,
+#                                           or of what the run printed: LOG is its console output)
+#   tests/components/<name>/typing          lines "regex => text": text is typed on the console once
+#                                           the output matches regex (tools/qemu-test.py --typing)
 #
 # DIR is the test's own scratch folder under the build.  Exits non-zero if any case failed.
 # (COMPONENT_TESTS=folder looks for the hooks in folder/<name> instead: tests/tools uses it.)
@@ -36,12 +39,14 @@ if [ -x "$hooks/qemu-args" ]; then
     IFS=$old_ifs
 fi
 
-python3 tools/qemu-test.py --name "component-$name" --timeout 120 --log "$build/logs/component-$name.log" \
-    --results "$results" -- "$@" -kernel "$dir/image.bin"
+log=$build/logs/component-$name.log
+set -- --results "$results" -- "$@" -kernel "$dir/image.bin"
+[ -f "$hooks/typing" ] && set -- --typing "$hooks/typing" "$@"
+python3 tools/qemu-test.py --name "component-$name" --timeout 120 --log "$log" "$@"
 status=$?
 
 if [ -x "$hooks/check" ]; then
-    "$hooks/check" "$scratch" > "$scratch/check.out" 2>&1
+    "$hooks/check" "$scratch" "$log" > "$scratch/check.out" 2>&1
     check_status=$?
     cat "$scratch/check.out"
     sed -n "s/^\(PASS\|FAIL\) /\1 component-$name.host./p" "$scratch/check.out" >> "$results"

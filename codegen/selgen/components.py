@@ -3,6 +3,7 @@ against codegen/schema/component.schema.json, and then by meaning:
 
     check_sources           the folder's C files and those listed under 'sources'
     check_ports             each port once, of an interface of the right kind
+    check_optional          the rpc ports it uses that may be left unconnected
     check_dma               private DMA regions: a size each, at most 1G
     names.check_component   the C names the glue defines for the ports clash
                             neither with each other nor with C (names.py)
@@ -47,6 +48,7 @@ class Components:
         ctype.default_handlers = root.value("default_handlers", False)
         check_sources(root, ctype, self.root_dir, self.problems)
         check_ports(root, ctype, self.interfaces, self.problems)
+        check_optional(root, ctype, self.problems)
         check_dma(root, ctype, self.problems)
         names.check_component(ctype, self.problems)
         self.loaded[folder] = ctype if len(self.problems.problems) == before else None
@@ -141,3 +143,18 @@ def _check_port_interface(name, kind, iface, iface_node, p):
                               f"{name}_{proc.name}() of provided port '{name}'; rename the procedure")
     if kind in ("emits", "consumes") and iface.kind != "event":
         p.add(iface_node, f"event port '{name}' names interface '{iface.name}', which has no events")
+
+
+def check_optional(root, ctype, p):
+    """'optional' names rpc ports the component uses: a system may leave them unconnected."""
+    ctype.optional = set()
+    for node in root.get("optional", []):
+        port = ctype.ports.get(node.value)
+        if port is None:
+            p.add(node, f"optional port '{node.value}' is not a port of this component (its ports: "
+                        f"{known_list(ctype.ports)}){suggest(node.value, ctype.ports)}")
+        elif port.kind != "uses" or not port.interface or port.interface.kind != "rpc":
+            p.add(node, f"optional port '{node.value}' {port.describe()}; only rpc ports it uses can be optional")
+        else:
+            ctype.optional.add(node.value)
+            port.optional = True

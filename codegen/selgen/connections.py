@@ -19,6 +19,7 @@ port numbers its clients in the order link() saw them.
 """
 from .errors import article, known_list, suggest
 from .model import DEFAULT_DATAPORT, DEFAULT_RPC_BUFFER, Connection, parse_size
+from .system_info import LOADER, LOADER_PORT, LoaderInstance
 from .yamlpos import Seq
 
 MAX_DATA_REGION = 1 << 30
@@ -107,7 +108,7 @@ def check_connections(root, system, by_name, problems):
     for index, cnode in enumerate(root.get("connections", Seq(root.file, 0, 0, []))):
         conn = Connection(cnode.value("kind"), cnode, index)
         kind = KINDS[conn.kind]
-        ok = check_ends(conn, cnode, by_name, named, problems)
+        ok = check_ends(conn, cnode, by_name, named, system, problems)
         check_keys(conn, cnode, problems)
         if not ok:
             continue
@@ -130,12 +131,24 @@ def link(system, conn):
     system.connections.append(conn)
 
 
-def check_ends(conn, cnode, by_name, named, problems):
+def check_ends(conn, cnode, by_name, named, system, problems):
     """Resolves 'from' and 'to' (component.port) to conn.{from,to}_{inst,port}; False if either is unknown."""
     ok = True
     for end in ("from", "to"):
         iname, pname = cnode.value(end).split(".")
         inst = by_name.get(iname)
+        if inst is None and iname == LOADER:
+            if end == "from":
+                problems.add(cnode.get(end), f"connection '{conn.label}' starts at the loader, which only serves: "
+                                             f"it is the 'to' end of rpc connections to {LOADER}.{LOADER_PORT}")
+                ok = False
+                continue
+            if system.loader is None:
+                system.loader = LoaderInstance(system.interfaces_for_loader, cnode.get(end))
+            inst = system.loader
+            if inst.type.ports.get(LOADER_PORT) is None:
+                ok = False   # its interface is missing or broken: said already
+                continue
         if inst is None:
             problems.add(cnode.get(end), f"connection '{conn.label}' names unknown component '{iname}' "
                                          f"(known: {known_list(by_name)}){suggest(iname, by_name)}")
@@ -145,6 +158,11 @@ def check_ends(conn, cnode, by_name, named, problems):
             ok = False
             continue
         port = inst.type.ports.get(pname)
+        if port is None and inst is system.loader:
+            problems.add(cnode.get(end), f"the loader has no port '{pname}'; it serves system information on "
+                                         f"'{LOADER}.{LOADER_PORT}' (docs/system.md){suggest(pname, inst.type.ports)}")
+            ok = False
+            continue
         if port is None:
             problems.add(cnode.get(end), f"component '{iname}' ({inst.type.file}) has no port '{pname}' "
                                          f"(its ports: {known_list(inst.type.ports)}){suggest(pname, inst.type.ports)}")
@@ -234,6 +252,7 @@ def check_every_port_connected(system, named, problems):
         if inst.type is None:
             continue
         for port in inst.type.ports.values():
-            if port.kind in ("uses", "dataports") and (inst.name, port.name) not in named:
+            if port.kind in ("uses", "dataports") and (inst.name, port.name) not in named and \
+                    port.name not in inst.type.optional:
                 problems.add(inst.node.get("name"), f"port '{inst.name}.{port.name}' ({port.describe()}) is not "
                                                     "connected; add a connection for it")

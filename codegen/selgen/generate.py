@@ -8,7 +8,9 @@ import os
 import jinja2
 
 from . import machine as machine_mod
+from .console import CLIENT_PORT
 from .layout import ALL_RIGHTS, RPC_BADGE
+from .system_info import LOADER_PORT
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 OBJECT_C = {"tcb": "SPEC_TCB", "endpoint": "SPEC_ENDPOINT", "notification": "SPEC_NOTIFICATION",
@@ -319,7 +321,16 @@ def component_context(spec, comp, system, root_dir):
         iface = r["interface"]
         rings.append(dict(r, request=iface.ring_request.ctype, response=iface.ring_response.ctype,
                           request_size=iface.ring_request.size, response_size=iface.ring_response.size))
+    connected_uses = {u["port"] for u in uses}
+    optional = [{"port": name, "connected": name in connected_uses,
+                 "procedures": [{"name": p.name, "returns": returns_c(p), "params": param_decls(p)}
+                                for p in ctype_.ports[name].interface.procedures]}
+                for name in sorted(ctype_.optional)]
+    console_ring = next((r for r in comp.glue["rings"] if r["port"] == CLIENT_PORT and r["role"] == "client"), None)
+    console_client = {"drop": inst.console_drop, "entries": console_ring["entries"]} if console_ring else None
     return {
+        "console_client": console_client,
+        "optional": optional,
         "required": required_symbols(ctype_, provides.values(), root_dir),
         "system": system, "comp": comp, "inst": inst, "ctype": ctype_, "slots": comp.slots,
         "control": ctype_.control, "dispatch": comp.dispatch, "has_endpoint": comp.endpoint is not None,
@@ -329,6 +340,24 @@ def component_context(spec, comp, system, root_dir):
         "rings": rings, "devices": comp.glue["devices"], "dma": comp.glue["dma"], "rpc_badge": RPC_BADGE,
         "notification_bits": comp.notification_bits, "default_handlers": ctype_.default_handlers,
     }
+
+
+def emit_loader_rpc(system, spec, emit, rel_system):
+    """The loader's side of its rpc port (system_info.py), always: with no clients it refuses every badge."""
+    iface = system.loader.type.ports[LOADER_PORT].interface if system.loader else None
+    if iface is None:
+        emit("loader/loader_rpc.h", "loader_rpc.h.j2", source=rel_system, port=LOADER_PORT,
+             interface=type("NoInterface", (), {"name": "none"}), clients=[], type_decls=[], handlers=[])
+        emit("loader/loader_rpc.c", "loader_rpc.c.j2", source=rel_system, port=LOADER_PORT, clients=[],
+             procedures=[])
+        return
+    handlers = [{"name": p.name, "returns": returns_c(p), "params": param_decls(p)} for p in iface.procedures]
+    procedures = [{"index": p.index, "name": p.name, "body": server_case(LOADER_PORT, p, 0, 0)}
+                  for p in iface.procedures]
+    emit("loader/loader_rpc.h", "loader_rpc.h.j2", source=rel_system, port=LOADER_PORT, interface=iface,
+         clients=spec.loader_clients, type_decls=type_decls([iface]), handlers=handlers)
+    emit("loader/loader_rpc.c", "loader_rpc.c.j2", source=rel_system, port=LOADER_PORT,
+         clients=spec.loader_clients, procedures=procedures)
 
 
 def generate(system, spec, out_dir, root_dir, system_path):
@@ -348,6 +377,8 @@ def generate(system, spec, out_dir, root_dir, system_path):
         emit(f"components/{comp.name}/component.h", "component.h.j2", **ctx)
         emit(f"components/{comp.name}/component.c", "component.c.j2", **ctx)
         emit(f"components/{comp.name}/link.ld", "link.ld.j2", **ctx)
+
+    emit_loader_rpc(system, spec, emit, rel_system)
 
     objects = [{"type": OBJECT_C[o.type], "size_bits": o.size_bits, "paddr": o.paddr, "name": o.name}
                for o in spec.objects]

@@ -23,6 +23,7 @@ regions) are listed in spec.regions: the loader makes each from one
 untyped, its frames in order.
 """
 from .model import SCALARS  # noqa: F401  (re-exported for templates)
+from .system_info import is_loader
 
 PAGE = 4096
 LARGE_PAGE = 2 << 20
@@ -177,6 +178,8 @@ class Spec:
         self.regions, self.patches = [], []
         self.components = []
         self.vspaces = []                # (object, name)
+        self.loader_endpoint = None      # the loader's endpoint, if a component connects to it (system_info.py)
+        self.loader_clients = []
 
     def obj(self, type, name, size_bits=0, paddr=0):
         o = Obj(len(self.objects), type, name, size_bits, paddr)
@@ -240,6 +243,8 @@ class Spec:
                         for r in self.regions],
             "patches": [{"component": p.component.name, "page": p.page.index, "offset": p.offset,
                          "paddr_of": p.obj.index} for p in self.patches],
+            "loader_endpoint": self.loader_endpoint.index if self.loader_endpoint else None,
+            "loader_clients": self.loader_clients,
         }
 
 
@@ -330,8 +335,11 @@ def build(system, debug_holders=()):
     provider_clients = {}
     ring_servers = {}                # (component, provided ring port) -> its glue entry
     for conn in system.connections:
-        src, dst = by_name[conn.from_inst.name], by_name[conn.to_inst.name]
         fp, tp = conn.from_port, conn.to_port
+        if is_loader(conn.to_inst):
+            loader_client(spec, by_name[conn.from_inst.name], conn)
+            continue
+        src, dst = by_name[conn.from_inst.name], by_name[conn.to_inst.name]
         if conn.kind == "rpc":
             port_index = sorted(p.name for p in dst.inst.type.ports.values() if p.kind == "provides").index(tp.name)
             clients = provider_clients.setdefault((dst.name, tp.name), [])
@@ -408,7 +416,8 @@ def build(system, debug_holders=()):
                 spec.irqs.append(Irq(comp, irq, slot, comp.notification, 1 << bit, dev.name, token))
                 irqs.append({"irq": irq, "bit": bit, "slot": slot})
             comp.glue["devices"].append({"name": dev.name, "node": dev.dt.name, "regs": regs, "irqs": irqs,
-                                         "compatible": dev.dt.compatible, "irq_mode": dev.irq})
+                                         "compatible": dev.dt.compatible, "irq_mode": dev.irq,
+                                         "kernel_console": getattr(dev, "kernel_console", False)})
 
     for comp in spec.components:
         needed = comp.next_slot
@@ -417,6 +426,19 @@ def build(system, debug_holders=()):
         if comp.next_vaddr > comp.base + IMAGE_MAX + 2 * THREAD_AREA + comp.port_bytes + PAGE:
             raise ValueError(f"component {comp.name}: port regions overflow their reservation")
     return spec
+
+
+def loader_client(spec, src, conn):
+    """An rpc connection to the loader (system_info.py): a badged cap to its endpoint, a spec object the
+    loader takes as its fault endpoint; badges carry RPC_BADGE, fault badges (thread numbers) do not."""
+    if spec.loader_endpoint is None:
+        spec.loader_endpoint = spec.obj("endpoint", "loader endpoint")
+    client = len(spec.loader_clients)
+    badge = RPC_BADGE | client
+    slot = spec.cap(src, f"rpc {conn.from_port.name}", spec.loader_endpoint, RIGHTS["W"] | RIGHTS["GR"], badge)
+    spec.loader_clients.append({"component": src.name, "badge": badge, "client": client})
+    src.glue["rpc_uses"].append({"port": conn.from_port.name, "interface": conn.interface, "slot": slot,
+                                 "buffer": None, "buffer_size": 0})
 
 
 def _ring_labels(port, inst):

@@ -142,6 +142,7 @@ class ComponentType:
         self.ports = {}
         self.sources = []            # C files: the folder's, and any listed under 'sources'
         self.default_handlers = False
+        self.optional = set()        # rpc ports it uses that a system may leave unconnected
         self.dma = {}                # private DMA regions: name -> bytes (physically contiguous, mapped here only)
         self.dma_nodes = {}          # name -> where component.yaml names it
 

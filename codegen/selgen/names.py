@@ -66,6 +66,8 @@ def port_names(port):
         macros = [] if port.kind == "uses" else [("macro", f"{upper(n)}_CLIENTS")]
         return [("public", f"{n}_{r}") for r in public] + macros + [("internal", f"{n}_{s}") for s in RING_INTERNAL]
     names = [("public", f"{n}_{proc.name}") for proc in iface.procedures]
+    if port.kind == "uses" and getattr(port, "optional", False):
+        names.append(("public", f"{n}_connected"))
     if port.kind == "provides":
         names += [("public", f"{n}_client"), ("public", f"{n}_client_name"), ("internal", f"{n}_client"),
                   ("internal", f"{n}_client_names")]
@@ -88,6 +90,8 @@ def device_names(device, regs):
         names += [("public", f"{d}_irq"), ("public", f"{d}_irq_ack"), ("public", f"{d}_irq_wait"),
                   ("public", f"{d}_irq_poll"), ("macro", f"IRQ_MASK_{upper(d)}"), ("internal", f"{d}_on_token"),
                   ("internal", f"{d}_token_handler")]
+    if getattr(device, "kernel_console", False):
+        names.append(("public", f"{d}_read"))
     return names
 
 

@@ -12,7 +12,9 @@ The passes, in the order they run (each is a function of this name):
                                 harts, stacks and heaps
     check_devices               device-tree nodes a component drives
     check_device_pages          no two devices' registers in one page
+    check_console               the component that serves the console (console.py)
     check_connections           each connection, by kind (connections.py)
+    add_console_connections     every component's ring to the console (console.py)
     check_every_port_connected  no using port or dataport left unconnected
     check_groups                address spaces shared by components
     check_rpc_cycles            calls that come back round deadlock
@@ -23,6 +25,7 @@ import re
 
 from . import machine as machine_mod
 from . import memory
+from .console import add_console_connections, check_console
 from . import names as glue_names
 from . import schema as schema_mod
 from . import yamlpos
@@ -56,10 +59,14 @@ def load_system(path, root_dir, idl_dir, device_tree_for, display=None):
     components = Components(root_dir, interfaces, problems)
 
     by_name = check_components(root, system, components, problems)
+    system.loader = None
+    system.interfaces_for_loader = interfaces   # the loader's interface is loaded when a connection names it
     claimed = check_devices(system, device_tree_for, problems)
     check_device_pages(claimed, problems)
+    check_console(root, system, by_name, problems)
     named = check_connections(root, system, by_name, problems)
     check_every_port_connected(system, named, problems)
+    add_console_connections(system)
     check_groups(root, system, by_name, problems)
     check_rpc_cycles(system, problems)
     check_notification_bits(system, problems)

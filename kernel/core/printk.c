@@ -3,6 +3,11 @@
  * table maps the UART that the device tree names as stdout, output goes to
  * it directly (polling, no interrupts).  Lines belong to one writer each,
  * and threads' lines carry their prefix (console.h).
+ *
+ * Once a driver in user space owns the UART (it reads the console: IRQ
+ * line 0, object/irq.c), the kernel stops touching it and keeps what it
+ * prints in a buffer the driver drains instead, so the UART has one writer
+ * and lines of the kernel, the loader and the driver's clients never mix.
  */
 #include <kernel/config.h>
 #include <kernel/console.h>
@@ -16,6 +21,7 @@ static unsigned uart_width;
 #define UART_THR 0
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40   /* transmitter empty: FIFO and shift register */
 
 void console_init_uart(word_t base, unsigned reg_shift, unsigned reg_width)
 {
@@ -39,10 +45,20 @@ static void uart_write(unsigned reg, uint32_t v)
         *p = (uint8_t)v;
 }
 
-static void output(char c)
+/*
+ * What is printed while the console is read from user space waits here:
+ * head counts the bytes put, tail those taken (both free-running).  A full
+ * buffer drops what comes and counts it; the reader learns how much.
+ */
+#define CONSOLE_BUFFER_BYTES 8192
+static char console_buffer[CONSOLE_BUFFER_BYTES];
+static word_t console_head, console_tail, console_lost;
+static bool console_is_redirected;
+
+static void uart_output(char c)
 {
     if (c == '\n')
-        output('\r');
+        uart_output('\r');
     if (!uart) {
         sbi_console_putchar(c);
         return;
@@ -50,6 +66,54 @@ static void output(char c)
     while (!(uart_read(UART_LSR) & UART_LSR_THRE))
         ;
     uart_write(UART_THR, (uint8_t)c);
+}
+
+static void output(char c)
+{
+    if (!console_is_redirected) {
+        uart_output(c);
+        return;
+    }
+    if (console_head - console_tail == CONSOLE_BUFFER_BYTES) {
+        console_lost++;
+        return;
+    }
+    console_buffer[console_head++ % CONSOLE_BUFFER_BYTES] = c;
+}
+
+bool console_redirected(void) { return console_is_redirected; }
+
+void console_redirect(bool on)
+{
+    if (on == console_is_redirected)
+        return;
+    console_is_redirected = on;
+    if (on)
+        return;
+    /*
+     * Back on the UART: what was not read goes out, after what the driver
+     * left in the UART's FIFO (waiting a bounded time: a driver still
+     * writing must not hold the kernel here).
+     */
+    for (unsigned turns = 0; uart && turns < 1000000 && !(uart_read(UART_LSR) & UART_LSR_TEMT); turns++)
+        ;
+    while (console_tail != console_head)
+        uart_output(console_buffer[console_tail++ % CONSOLE_BUFFER_BYTES]);
+    if (console_lost)
+        printk("kernel: %lu bytes of console output were lost\n", console_lost);
+    console_lost = 0;
+}
+
+word_t console_waiting(void) { return console_head - console_tail; }
+
+size_t console_take(char *dst, size_t room, word_t *lost)
+{
+    size_t n = 0;
+    while (n < room && console_tail != console_head)
+        dst[n++] = console_buffer[console_tail++ % CONSOLE_BUFFER_BYTES];
+    *lost = console_lost;
+    console_lost = 0;
+    return n;
 }
 
 /* Whose line is on the console (console.h); the kernel's own lines have no prefix added. */

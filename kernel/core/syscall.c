@@ -290,6 +290,7 @@ static void thread_print(struct tcb *t, const char *text, size_t n)
     const struct cap *cspace = &t->slots[TCB_CSPACE].cap;
     if (cspace->type == SEL_CAP_TYPE_CNODE && cnode_slots(cspace) == root_cnode) {
         console_write(t, NULL, 0, text, n);
+        console_kick();
         return;
     }
     const char *name = t->name[0] ? t->name : "(unnamed)";
@@ -297,6 +298,7 @@ static void thread_print(struct tcb *t, const char *text, size_t n)
     while (name[length] && name[length] != '.')
         length++;
     console_write(t, name, length, text, n);
+    console_kick();   /* the console's reader, if it has one, may take it now */
 }
 
 static void unknown_syscall(struct tcb *t)
@@ -393,6 +395,11 @@ static void debug_halt(struct tcb *t)
 {
     long status = (long)t->ctx.regs[REG_A2];
     printk("kernel: thread '%s' halted the machine with status %ld\n", t->name, status);
+    /* With the console read from user space, the halt waits until its reader has sent everything. */
+    if (console_halt((int)status)) {
+        tcb_suspend(t);
+        return;
+    }
     machine_poweroff((int)status);
 }
 

@@ -6,13 +6,25 @@
  * The kernel claims the line at the PLIC, signals or raises, and leaves the
  * line in service (so it cannot fire again) until user space Acks it.  All
  * lines are routed to the boot hart.
+ *
+ * Line 0 (the PLIC has no source 0) is the kernel's console, for the driver
+ * of the UART the kernel prints through.  While its handler has a
+ * notification or a token, the kernel leaves the UART alone and keeps what
+ * it prints in a buffer (core/printk.c); the line "fires" when something
+ * waits there, and the driver takes it with ReadConsole and Acks.  Clear,
+ * or the last cap to the handler going, gives the UART back to the kernel,
+ * which first prints what was not read.  A halt while the console is read
+ * waits until the driver says it has sent everything (or a second passes).
  */
 #include <kernel/cdt.h>
 #include <kernel/cnode.h>
 #include <kernel/hart.h>
 #include <kernel/invocation.h>
 #include <kernel/irq.h>
+#include <kernel/kernel.h>
+#include <kernel/platform.h>
 #include <kernel/notification.h>
+#include <kernel/printk.h>
 #include <kernel/trace.h>
 #include <kernel/user_interrupt.h>
 #include "../arch/riscv/plic.h"
@@ -37,8 +49,15 @@ static int irq_context(void) { return harts[boot_hart_index].plic_context; }
  * is completed only while enabled; one still in service when it is
  * disabled is completed when it is enabled again.
  */
+static void console_kick_now(void);
+
 static void irq_complete(unsigned irq)
 {
+    if (irq == SEL_IRQ_KERNEL_CONSOLE) {
+        irq_in_service[irq] = false;
+        console_kick_now();
+        return;
+    }
     if (irq_in_service[irq] && irq_enabled[irq]) {
         irq_in_service[irq] = false;
         plic_complete(irq_context(), irq);
@@ -53,17 +72,19 @@ static void irq_set_enabled(unsigned irq, bool on)
      * otherwise wait for its device's next change.
      */
     irq_enabled[irq] = on;
+    if (irq == SEL_IRQ_KERNEL_CONSOLE) {
+        console_redirect(on);
+        console_kick_now();
+        return;
+    }
     plic_enable(irq_context(), irq, on);
     plic_set_priority(irq, on ? 1 : 0);
     irq_complete(irq);
 }
 
-void irq_handle(unsigned irq)
+/* The line fired: signal its notification or raise its token, or mask it if it has neither. */
+static void irq_raise(unsigned irq)
 {
-    if (irq >= num_irqs) {
-        plic_complete(irq_context(), irq);
-        return;
-    }
     irq_in_service[irq] = true;
     struct cap *target = &irq_target[irq].cap;
     TRACE_IRQ(irq, target->type);
@@ -79,6 +100,88 @@ void irq_handle(unsigned irq)
         irq_set_enabled(irq, false);
         break;
     }
+}
+
+void irq_handle(unsigned irq)
+{
+    if (irq == SEL_IRQ_KERNEL_CONSOLE || irq >= num_irqs) {
+        plic_complete(irq_context(), irq);
+        return;
+    }
+    irq_raise(irq);
+}
+
+/* ---- line 0: the kernel's console ---------------------------------------------------- */
+
+static struct {
+    bool halt_pending;     /* a thread halted the machine; the reader has not said it is done */
+    int halt_status;
+    word_t halt_deadline;  /* then the kernel halts anyway (timer_now() units) */
+} console_state;
+
+/* Fires line 0 if it is set, not in service, and something waits for the reader. */
+static void console_kick_now(void)
+{
+    unsigned irq = SEL_IRQ_KERNEL_CONSOLE;
+    if (irq_enabled[irq] && !irq_in_service[irq] && (console_waiting() || console_state.halt_pending))
+        irq_raise(irq);
+}
+
+void console_kick(void) { console_kick_now(); }
+
+bool console_halt(int status)
+{
+    if (!console_redirected())
+        return false;
+    if (!console_state.halt_pending) {
+        console_state.halt_pending = true;
+        console_state.halt_status = status;
+        console_state.halt_deadline = timer_now() + platform.timebase_frequency;
+    }
+    console_kick_now();
+    return true;
+}
+
+void console_tick(word_t now)
+{
+    console_kick_now();
+    if (console_state.halt_pending && (int64_t)(now - console_state.halt_deadline) >= 0) {
+        console_redirect(false);
+        printk("kernel: the console's reader did not finish within a second; halting anyway\n");
+        machine_poweroff(console_state.halt_status);
+    }
+}
+
+/*
+ * ReadConsole(flags): up to 116 words of what the kernel printed.  Reply:
+ * the bytes, the bytes lost (the buffer was full) since the last read, flags
+ * (a halt waits for the reader), the bytes still waiting, then the text
+ * from word 4.  A reader that passes SEL_CONSOLE_READ_IDLE says it has
+ * sent everything it read: if a halt waits and nothing more does, the
+ * machine halts now.
+ */
+static word_t console_read(struct invocation *inv)
+{
+    word_t flags = inv->length ? inv_arg(inv, 0) : 0;
+    if (flags & ~(word_t)SEL_CONSOLE_READ_IDLE)
+        return inv_error_argument(inv, 0);
+    if ((flags & SEL_CONSOLE_READ_IDLE) && console_state.halt_pending && !console_waiting())
+        machine_poweroff(console_state.halt_status);
+    char text[(SEL_MSG_MAX_LENGTH - 4) * sizeof(word_t)];
+    size_t room = inv->reply_buffer ? sizeof(text) : 0;
+    word_t lost;
+    size_t n = console_take(text, room, &lost);
+    for (size_t w = 0; w * sizeof(word_t) < n; w++) {
+        word_t word = 0;
+        for (size_t b = 0; b < sizeof(word_t) && w * sizeof(word_t) + b < n; b++)
+            word |= (word_t)(uint8_t)text[w * sizeof(word_t) + b] << (8 * b);
+        inv_reply(inv, 4 + (unsigned)w, word);
+    }
+    inv_reply(inv, 0, n);
+    inv_reply(inv, 1, lost);
+    inv_reply(inv, 2, console_state.halt_pending ? SEL_CONSOLE_HALT_PENDING : 0);
+    inv_reply(inv, 3, console_waiting());
+    return SEL_NO_ERROR;
 }
 
 void irq_handler_destroy(unsigned irq)
@@ -97,8 +200,8 @@ word_t decode_irq_control_invocation(struct invocation *inv)
     if (inv->length < 3 || inv->extra_count < 1)
         return SEL_TRUNCATED_MESSAGE;
     word_t irq = inv_arg(inv, 0), depth = inv_arg(inv, 2);
-    if (irq < 1 || irq >= num_irqs)
-        return inv_error_range(inv, 1, num_irqs - 1);
+    if (irq >= num_irqs)
+        return inv_error_range(inv, 0, num_irqs - 1);
     if (irq_issued[irq])
         return SEL_REVOKE_FIRST;
     if (depth < 1 || depth > SEL_WORD_BITS)
@@ -145,6 +248,10 @@ word_t decode_irq_handler_invocation(struct invocation *inv)
         irq_set_enabled(irq, false);
         cap_delete(&irq_target[irq]);
         return SEL_NO_ERROR;
+    case SEL_IRQ_HANDLER_READ_CONSOLE:
+        if (irq != SEL_IRQ_KERNEL_CONSOLE)
+            return SEL_ILLEGAL_OPERATION;
+        return console_read(inv);
     default:
         return SEL_ILLEGAL_OPERATION;
     }

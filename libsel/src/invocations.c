@@ -270,6 +270,20 @@ sel_error_t sel_irq_handler_clear(sel_cptr_t handler)
     return invoke(handler, SEL_IRQ_HANDLER_CLEAR, 0, NULL, 0, NULL);
 }
 
+sel_error_t sel_irq_handler_read_console(sel_cptr_t handler, bool idle, char text[SEL_CONSOLE_READ_MAX],
+                                         sel_console_read_t *out)
+{
+    sel_error_t err = invoke(handler, SEL_IRQ_HANDLER_READ_CONSOLE, 1, ARGS(idle ? SEL_CONSOLE_READ_IDLE : 0), 0,
+                             NULL);
+    if (err != SEL_NO_ERROR)
+        return err;
+    *out = (sel_console_read_t){ sel_get_mr(0), sel_get_mr(1), sel_get_mr(2), sel_get_mr(3) };
+    if (out->bytes > SEL_CONSOLE_READ_MAX)
+        out->bytes = SEL_CONSOLE_READ_MAX;
+    memcpy(text, &sel_ipc_buffer()->msg[4], out->bytes);
+    return SEL_NO_ERROR;
+}
+
 /* ---- debug and names ---- */
 
 sel_cptr_t sel_debug_cap;

@@ -1,8 +1,12 @@
 /*
- * picolibc's standard streams write to the kernel's debug console.  Each
- * thread collects a line and hands it to the kernel in one system call, so
- * that lines printed on different harts never mix.
+ * picolibc's standard streams write to the system's console.  Each thread
+ * collects a line and hands it over whole, so that lines printed by two
+ * threads never mix: to the component's console ring when the system has
+ * a console (the glue sets sel_stdout_console before init: sel/console.h,
+ * docs/system.md "The console"), else to the kernel's debug console in
+ * one system call.
  */
+#include <sel/console.h>
 #include <sel/syscall.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,11 +38,36 @@ void sel_debug_put_string(const char *s, size_t n)
     }
 }
 
+sel_console_writer_t *sel_stdout_console;
+
+/*
+ * The threads of a component share its console writer (a ring has one
+ * producer): one line at a time.  Contention is rare (a control
+ * component's two threads printing at once), and a thread waiting for the
+ * lock yields to the holder, which is on the same hart.
+ */
+static int writer_lock;
+
+static void write_line(const char *text, size_t n, bool flush)
+{
+    sel_console_writer_t *w = sel_stdout_console;
+    if (!w) {
+        sel_debug_put_string(text, n);
+        return;
+    }
+    while (__atomic_exchange_n(&writer_lock, 1, __ATOMIC_ACQUIRE))
+        sel_yield();
+    sel_console_write(w, text, n);
+    if (flush && (!n || text[n - 1] != '\n'))
+        sel_console_flush(w, false);   /* a prompt: shown now */
+    __atomic_store_n(&writer_lock, 0, __ATOMIC_RELEASE);
+}
+
 static int console_flush(FILE *file)
 {
     (void)file;
     if (used) {
-        sel_debug_put_string(line, used);
+        write_line(line, used, true);
         used = 0;
     }
     return 0;
@@ -47,8 +76,12 @@ static int console_flush(FILE *file)
 static int console_put(char c, FILE *file)
 {
     line[used++] = c;
-    if (c == '\n' || used == sizeof(line))
+    if (c == '\n') {
         console_flush(file);
+    } else if (used == sizeof(line)) {
+        write_line(line, used, false);   /* a long line goes on: no need to show this piece at once */
+        used = 0;
+    }
     return (unsigned char)c;
 }
 

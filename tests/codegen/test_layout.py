@@ -328,6 +328,55 @@ class EventToItself(LayoutChecks, unittest.TestCase):
         self.assertTrue(kicker.runs_loop)
 
 
+class ConsoleSystem(LayoutChecks, unittest.TestCase):
+    """examples/console.yaml: the serial serves the console, the shell asks the loader (docs/system.md)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.system, cls.spec = helpers.load_layout(helpers.REPO, "examples/console.yaml")
+
+    def test_the_console_gets_the_kernels_console_line(self):
+        serial = self.comp("serial")
+        lines = [i for i in self.spec.irqs if i.irq == 0]
+        self.assertEqual(len(lines), 1)
+        self.assertIs(lines[0].component, serial)
+        self.assertEqual(lines[0].device, "kernel_console")
+        self.assertIs(lines[0].notification, serial.notification)
+        self.assertEqual(lines[0].badge, 1 << serial.notification_bits["irq kernel_console 0"])
+        device = \
+            next(d for d in serial.glue["devices"] if d["name"] == "kernel_console")
+        self.assertTrue(device["kernel_console"])
+        self.assertEqual(device["regs"], [])
+        self.assertEqual(device["irqs"][0]["slot"], lines[0].slot)
+
+    def test_only_the_shell_holds_a_cap_to_the_loader(self):
+        endpoint = self.spec.loader_endpoint
+        self.assertEqual(endpoint.type, "endpoint")
+        caps = [c for c in self.spec.caps if c.obj is endpoint]
+        self.assertEqual(len(caps), 1)
+        self.assertEqual(caps[0].component.name, "shell")
+        self.assertEqual(caps[0].rights, W | GRANT_REPLY)   # call, never receive
+        self.assertEqual(caps[0].badge, layout.RPC_BADGE | 0)
+        self.assertEqual(self.spec.loader_clients, [{"component": "shell", "badge": layout.RPC_BADGE, "client": 0}])
+        self.assertEqual(self.glue("shell", "rpc_uses", "system")["slot"], caps[0].slot)
+
+    def test_every_other_component_writes_to_the_console_through_a_ring_of_its_own(self):
+        peers = self.glue("serial", "rings", "console")["peers"]
+        others = [c.name for c in self.spec.components if c.name != "serial"]
+        self.assertEqual([p["peer"] for p in peers], others)   # numbered in the order of the components
+        for name in others:
+            with self.subTest(component=name):
+                ring = self.glue(name, "rings", "glue_console")
+                self.assertEqual((ring["role"], ring["peer"], ring["entries"]), ("client", "serial", 16))
+                self.assertIn(self.mapping_at(name, ring["vaddr"]).frame,
+                              [self.mapping_at("serial", p["vaddr"]).frame for p in peers])
+        self.assertEqual([r for r in self.comp("serial").glue["rings"] if r["port"] == "glue_console"], [])
+
+    def test_the_loader_is_not_a_component(self):
+        self.assertNotIn("loader", [c.name for c in self.spec.components])
+        self.assertEqual(self.system.console.name, "serial")
+
+
 class RingClients(LayoutChecks, unittest.TestCase):
     """fixtures/build/ring_clients: three clients on one provided ring port, data regions, a token."""
 

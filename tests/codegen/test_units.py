@@ -129,12 +129,12 @@ class SchemaMessages(unittest.TestCase):
     def test_unknown_key_suggests_the_closest(self):
         self.assertEqual(self.check("component: x\nprovide: {a: b}\n"), [
             "component.yaml:2:1: the component has an unknown key 'provide' (known: component, consumes, control, "
-            "dataports, default_handlers, description, dma, emits, provides, sources, uses); did you mean 'provides'?"])
+            "dataports, default_handlers, description, dma, emits, optional, provides, sources, uses); did you mean 'provides'?"])
 
     def test_misspelt_required_key_is_reported_once(self):
         self.assertEqual(self.check("componnet: x\n"), [
             "component.yaml:1:1: the component has an unknown key 'componnet' (known: component, consumes, control, "
-            "dataports, default_handlers, description, dma, emits, provides, sources, uses); did you mean 'component'?"])
+            "dataports, default_handlers, description, dma, emits, optional, provides, sources, uses); did you mean 'component'?"])
 
     def test_missing_required_key(self):
         self.assertEqual(self.check("control: true\n"), ["component.yaml:1:1: the component has no 'component'"])

@@ -22,7 +22,7 @@ $(SYS_OUT)/generated.mk: $(filter %.yaml %.py %.j2 %.json codegen/codegen,$(CODE
 
 include $(SYS_OUT)/generated.mk
 
-LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.c.o,$(wildcard loader/*.c)) $(SYS_OUT)/spec.o
+LOADER_OBJS := $(patsubst %.c,$(BUILD)/%.c.o,$(wildcard loader/*.c)) $(SYS_OUT)/spec.o $(SYS_LOADER_OBJS)
 
 $(BUILD)/loader/%.c.o: loader/%.c
 	@mkdir -p $(dir $@)

@@ -58,8 +58,10 @@ static void handle_interrupt(struct hart *h, word_t code)
         break;
     case IRQ_S_TIMER:
         timer_rearm(h);
-        if (h->index == boot_hart_index)
+        if (h->index == boot_hart_index) {
             notification_fire_alarms(timer_now());
+            console_tick(timer_now());   /* the kernel's own lines, for the console's reader */
+        }
         sched_tick(h);
         break;
     case IRQ_S_EXT:
@@ -213,6 +215,7 @@ void arch_follow_fastpath_setting(struct hart *h)
 /* A trap while in the kernel is a kernel bug: say where, and stop the machine. */
 NORETURN void kernel_trap(word_t scause, word_t sepc, word_t stval)
 {
+    console_redirect(false);   /* straight to the UART: nobody will read it from a stopped machine */
     printk("\nkernel: BUG: trap in the kernel on hart %u: scause 0x%lx sepc 0x%lx stval 0x%lx\n",
            this_hart()->index, scause, sepc, stval);
     machine_poweroff(100);

@@ -17,4 +17,16 @@ void console_forget(const void *writer);
 /* Where console output goes: an ns16550a at base (0 means through SBI). */
 void console_init_uart(word_t base, unsigned reg_shift, unsigned reg_width);
 
+/*
+ * The console read from user space (IRQ line 0: object/irq.c).  While
+ * redirected, what is printed waits in a buffer (full: dropped and
+ * counted) and the UART is left to its driver; turning it off prints what
+ * was not read, once the UART's transmitter is empty.
+ */
+void console_redirect(bool on);
+bool console_redirected(void);
+word_t console_waiting(void);   /* bytes not read yet */
+/* Takes up to room bytes into dst; *lost: bytes dropped since the last take. */
+size_t console_take(char *dst, size_t room, word_t *lost);
+
 #endif

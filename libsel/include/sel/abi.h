@@ -107,9 +107,19 @@ enum sel_invocation {
     SEL_NOTIFICATION_SET_ALARM,     /* a Call with any other label on a notification signals it */
 
     SEL_IRQ_HANDLER_SET_USER_INTERRUPT,
+    SEL_IRQ_HANDLER_READ_CONSOLE,   /* line 0 only: what the kernel printed (sel/irq.h) */
 
     SEL_NUM_INVOCATIONS
 };
+
+/*
+ * IRQ line 0 is the kernel's console (the PLIC has no source 0): its
+ * handler is for the driver of the UART the kernel prints through, which
+ * then reads what the kernel prints (IRQHandler ReadConsole, sel/irq.h).
+ */
+#define SEL_IRQ_KERNEL_CONSOLE      0
+#define SEL_CONSOLE_READ_IDLE       1   /* ReadConsole argument: everything read so far has been sent */
+#define SEL_CONSOLE_HALT_PENDING    1   /* ReadConsole reply flag: a halt waits for the reader to be idle */
 
 /* Object types for Untyped Retype. */
 typedef enum sel_object_type {

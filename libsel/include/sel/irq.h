@@ -25,4 +25,28 @@ sel_error_t sel_irq_handler_set_user_interrupt(sel_cptr_t handler, sel_cptr_t to
 /* Stops signalling a notification or raising a token for the line. */
 sel_error_t sel_irq_handler_clear(sel_cptr_t handler);
 
+/*
+ * Line 0 (SEL_IRQ_KERNEL_CONSOLE) is the kernel's console, for the driver
+ * of the UART the kernel prints through.  While its handler has a
+ * notification or token, the kernel prints into a buffer instead of the
+ * UART, and the line fires when something waits there (Ack lets it fire
+ * again); Clear, or deleting the handler, gives the UART back.  Each read
+ * takes up to SEL_CONSOLE_READ_MAX bytes into text.
+ */
+#define SEL_CONSOLE_READ_MAX 928
+typedef struct sel_console_read {
+    sel_word_t bytes;       /* taken into text */
+    sel_word_t lost;        /* dropped since the last read: the kernel's buffer was full */
+    sel_word_t flags;       /* SEL_CONSOLE_HALT_PENDING: a halt waits until the reader is idle */
+    sel_word_t waiting;     /* bytes left in the kernel after this read */
+} sel_console_read_t;
+
+/*
+ * Takes what the kernel printed.  idle: everything read before has been
+ * sent; if a halt waits and nothing more was printed, the machine halts in
+ * this call.  Needs a writable IPC buffer for the text.
+ */
+sel_error_t sel_irq_handler_read_console(sel_cptr_t handler, bool idle, char text[SEL_CONSOLE_READ_MAX],
+                                         sel_console_read_t *out);
+
 #endif
